@@ -1,0 +1,139 @@
+/*
+ * rec.h - the SQLite event recorder.
+ *
+ * One database per run.  The run table holds every parameter and the run's
+ * status; the event tables hold one row per packet event and per mobility
+ * event.  docs/database.md documents the schema for people who query it.
+ *
+ * Inserts go through prepared statements inside transactions that commit
+ * every REC_BATCH_ROWS rows, so a run that is killed loses at most the
+ * last batch and leaves a readable database whose run row still says
+ * "running" (readers treat that as incomplete).
+ *
+ * A NULL struct rec is valid everywhere and records nothing, so model code
+ * calls the recorder without checking whether recording is on.
+ */
+#ifndef MIP6SEC_REC_H
+#define MIP6SEC_REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rec;
+
+/* Packet event kinds; the values are stored in the database. */
+enum rec_kind {
+    REC_SEND = 1,        /* a node's IPv6 layer sends a packet it originated */
+    REC_RECEIVE = 2,     /* a packet arrives at an interface */
+    REC_FORWARD = 3,     /* a router forwards a packet */
+    REC_DELIVER = 4,     /* a packet is handed to a local upper layer */
+    REC_DROP = 5,        /* a packet is discarded; drop reason set */
+    REC_TX = 6,          /* a packet leaves an interface */
+    REC_ENCAP = 7,       /* the model put the packet into an IPv6-in-IPv6 tunnel */
+    REC_DECAP = 8,       /* the model took the packet out of a tunnel */
+    REC_ESP_PROTECT = 9, /* ESP applied on output */
+    REC_ESP_VERIFY = 10, /* ESP integrity check passed and payload decrypted */
+};
+
+/* Why a packet was dropped; the values are stored in the database. */
+enum rec_drop {
+    REC_DROP_NONE = 0,
+    /* Reasons reported by ns-3's Ipv6L3Protocol (its DropReason + 100). */
+    REC_DROP_NS3_TTL_EXPIRED = 101,
+    REC_DROP_NS3_NO_ROUTE = 102,
+    REC_DROP_NS3_INTERFACE_DOWN = 103,
+    REC_DROP_NS3_ROUTE_ERROR = 104,
+    REC_DROP_NS3_UNKNOWN_PROTOCOL = 105,
+    REC_DROP_NS3_UNKNOWN_OPTION = 106,
+    REC_DROP_NS3_MALFORMED = 107,
+    REC_DROP_NS3_FRAGMENT_TIMEOUT = 108,
+    /* Reasons the mip6sec model drops a packet. */
+    REC_DROP_MALFORMED = 1,        /* a header failed to parse */
+    REC_DROP_ESP_NO_SA = 2,        /* no inbound SA with that SPI */
+    REC_DROP_ESP_ICV = 3,          /* ESP integrity check failed */
+    REC_DROP_ESP_PADDING = 4,      /* ESP padding or trailer invalid after decryption */
+    REC_DROP_POLICY = 5,           /* selectors of the SA or SPD entry do not match */
+    REC_DROP_CLEAR_TEXT = 6,       /* a packet that policy requires protected came in clear */
+    REC_DROP_MH_CHECKSUM = 7,      /* Mobility Header checksum wrong */
+    REC_DROP_MH_INVALID = 8,       /* Mobility Header fields violate RFC 6275 */
+    REC_DROP_NO_BINDING = 9,       /* no binding for the home address */
+    REC_DROP_TUNNEL_SOURCE = 10,   /* tunnel packet from an unexpected outer source */
+    REC_DROP_BA_UNEXPECTED = 11,   /* BA matches no outstanding BU */
+    REC_DROP_RH2_INVALID = 12,     /* type 2 routing header checks failed */
+    REC_DROP_HAO_INVALID = 13,     /* Home Address option checks failed */
+    REC_DROP_SEND_FAILED = 14,     /* the simulator could not send (no route) */
+    REC_DROP_SEQ_OUT_OF_WINDOW = 15, /* BU sequence number not newer than the binding's */
+};
+
+/* Mobility and signalling events. */
+enum rec_mob {
+    REC_MOB_LINK_DOWN = 1,      /* layer-2 link lost */
+    REC_MOB_LINK_UP = 2,        /* layer-2 link attached to a new access network */
+    REC_MOB_MOVEMENT = 3,       /* movement detected: router advertisement with a new prefix */
+    REC_MOB_COA_READY = 4,      /* care-of address usable (duplicate address detection done) */
+    REC_MOB_BU_SENT = 5,        /* value = BU sequence number */
+    REC_MOB_BA_RECEIVED = 6,    /* value = status, value2 = sequence number */
+    REC_MOB_BU_RECEIVED = 7,    /* at the home agent; value = sequence number */
+    REC_MOB_BA_SENT = 8,        /* at the home agent; value = status, value2 = sequence */
+    REC_MOB_BINDING_ADD = 9,    /* home agent created a binding cache entry */
+    REC_MOB_BINDING_UPDATE = 10,/* home agent changed the care-of address of an entry */
+    REC_MOB_BINDING_DELETE = 11,/* binding deleted or expired */
+    REC_MOB_RETURNED_HOME = 12, /* mobile node is back on its home link */
+    REC_MOB_BU_TIMEOUT = 13,    /* no BA in time; value = next timeout in ms */
+    REC_MOB_REGISTERED = 14,    /* home registration complete at the mobile node */
+};
+
+enum rec_status {
+    REC_RUNNING = 0,     /* written at start; a run that never finished keeps it */
+    REC_COMPLETE = 1,    /* the run reached its end */
+    REC_INTERRUPTED = 2, /* the run was stopped by a signal */
+    REC_FAILED = 3,      /* the run stopped on an error */
+};
+
+/*
+ * Create the database file at path (an existing file is replaced) and
+ * write the schema.  Returns NULL and a message in err on failure.
+ */
+struct rec *rec_open(const char *path, char *err, size_t err_len);
+
+/* Store one run parameter as text; call before rec_begin. */
+void rec_param(struct rec *r, const char *name, const char *value);
+
+/* Insert the run row with status "running" and commit it. */
+void rec_begin(struct rec *r, uint64_t seed, uint64_t run, const char *ns3_version,
+               const char *project_version);
+
+/* Name a node ("mn", "ha", "cn", "ar1", ...) for the nodes table. */
+void rec_node(struct rec *r, uint32_t node, const char *name);
+
+/*
+ * Record a packet event.  pkt holds the first caplen bytes of the packet,
+ * starting with its IPv6 header; wire_len is the whole packet's length.
+ * The recorder parses addresses, protocol chain, Mobility Header type,
+ * ESP SPI and sequence and the UDP payload's first 32-bit word (the
+ * sequence number of ns-3's SeqTsHeader) from those bytes.  parent_uid
+ * links an outer packet to the inner one (encap/decap), else 0.
+ */
+void rec_packet(struct rec *r, uint64_t time_ns, uint32_t node, uint32_t ifindex,
+                enum rec_kind kind, const uint8_t *pkt, size_t caplen, size_t wire_len,
+                uint64_t uid, uint64_t parent_uid, enum rec_drop drop);
+
+/* Record a mobility event; addr may be NULL. */
+void rec_mobility(struct rec *r, uint64_t time_ns, uint32_t node, uint32_t ifindex,
+                  enum rec_mob kind, const uint8_t *addr, int64_t value, int64_t value2);
+
+/* Commit what is pending, set the run status and wall end time, close. */
+int rec_close(struct rec *r, enum rec_status status);
+
+/* Commit pending rows now (used from signal handling paths). */
+void rec_flush(struct rec *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIP6SEC_REC_H */
