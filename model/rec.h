@@ -25,6 +25,9 @@ extern "C" {
 
 struct rec;
 
+/* Rows per transaction: a killed run loses at most this many recent events. */
+#define REC_BATCH_ROWS 10000
+
 /* Packet event kinds; the values are stored in the database. */
 enum rec_kind {
     REC_SEND = 1,        /* a node's IPv6 layer sends a packet it originated */
@@ -52,39 +55,41 @@ enum rec_drop {
     REC_DROP_NS3_MALFORMED = 107,
     REC_DROP_NS3_FRAGMENT_TIMEOUT = 108,
     /* Reasons the mip6sec model drops a packet. */
-    REC_DROP_MALFORMED = 1,        /* a header failed to parse */
-    REC_DROP_ESP_NO_SA = 2,        /* no inbound SA with that SPI */
-    REC_DROP_ESP_ICV = 3,          /* ESP integrity check failed */
-    REC_DROP_ESP_PADDING = 4,      /* ESP padding or trailer invalid after decryption */
-    REC_DROP_POLICY = 5,           /* selectors of the SA or SPD entry do not match */
-    REC_DROP_CLEAR_TEXT = 6,       /* a packet that policy requires protected came in clear */
-    REC_DROP_MH_CHECKSUM = 7,      /* Mobility Header checksum wrong */
-    REC_DROP_MH_INVALID = 8,       /* Mobility Header fields violate RFC 6275 */
-    REC_DROP_NO_BINDING = 9,       /* no binding for the home address */
-    REC_DROP_TUNNEL_SOURCE = 10,   /* tunnel packet from an unexpected outer source */
-    REC_DROP_BA_UNEXPECTED = 11,   /* BA matches no outstanding BU */
-    REC_DROP_RH2_INVALID = 12,     /* type 2 routing header checks failed */
-    REC_DROP_HAO_INVALID = 13,     /* Home Address option checks failed */
-    REC_DROP_SEND_FAILED = 14,     /* the simulator could not send (no route) */
+    REC_DROP_MALFORMED = 1,          /* a header failed to parse */
+    REC_DROP_ESP_NO_SA = 2,          /* no inbound SA with that SPI */
+    REC_DROP_ESP_ICV = 3,            /* ESP integrity check failed */
+    REC_DROP_ESP_PADDING = 4,        /* ESP padding or trailer invalid after decryption */
+    REC_DROP_POLICY = 5,             /* selectors of the SA or SPD entry do not match */
+    REC_DROP_CLEAR_TEXT = 6,         /* a packet that policy requires protected came in clear */
+    REC_DROP_MH_CHECKSUM = 7,        /* Mobility Header checksum wrong */
+    REC_DROP_MH_INVALID = 8,         /* Mobility Header fields violate RFC 6275 */
+    REC_DROP_NO_BINDING = 9,         /* no binding for the home address */
+    REC_DROP_TUNNEL_SOURCE = 10,     /* tunnel packet from an unexpected outer source */
+    REC_DROP_BA_UNEXPECTED = 11,     /* BA matches no outstanding BU */
+    REC_DROP_RH2_INVALID = 12,       /* type 2 routing header checks failed */
+    REC_DROP_HAO_INVALID = 13,       /* Home Address option checks failed */
+    REC_DROP_SEND_FAILED = 14,       /* the simulator could not send (no route) */
     REC_DROP_SEQ_OUT_OF_WINDOW = 15, /* BU sequence number not newer than the binding's */
+    REC_DROP_NOT_TUNNELLED = 16, /* routed into the tunnel but not eligible (RFC 6275 §10.4.1) */
+    REC_DROP_NOT_AWAY = 17,      /* tunnel packet while the mobile node has no care-of address */
 };
 
 /* Mobility and signalling events. */
 enum rec_mob {
-    REC_MOB_LINK_DOWN = 1,      /* layer-2 link lost */
-    REC_MOB_LINK_UP = 2,        /* layer-2 link attached to a new access network */
-    REC_MOB_MOVEMENT = 3,       /* movement detected: router advertisement with a new prefix */
-    REC_MOB_COA_READY = 4,      /* care-of address usable (duplicate address detection done) */
-    REC_MOB_BU_SENT = 5,        /* value = BU sequence number */
-    REC_MOB_BA_RECEIVED = 6,    /* value = status, value2 = sequence number */
-    REC_MOB_BU_RECEIVED = 7,    /* at the home agent; value = sequence number */
-    REC_MOB_BA_SENT = 8,        /* at the home agent; value = status, value2 = sequence */
-    REC_MOB_BINDING_ADD = 9,    /* home agent created a binding cache entry */
-    REC_MOB_BINDING_UPDATE = 10,/* home agent changed the care-of address of an entry */
-    REC_MOB_BINDING_DELETE = 11,/* binding deleted or expired */
-    REC_MOB_RETURNED_HOME = 12, /* mobile node is back on its home link */
-    REC_MOB_BU_TIMEOUT = 13,    /* no BA in time; value = next timeout in ms */
-    REC_MOB_REGISTERED = 14,    /* home registration complete at the mobile node */
+    REC_MOB_LINK_DOWN = 1,       /* layer-2 link lost */
+    REC_MOB_LINK_UP = 2,         /* layer-2 link attached to a new access network */
+    REC_MOB_MOVEMENT = 3,        /* movement detected: router advertisement with a new prefix */
+    REC_MOB_COA_READY = 4,       /* care-of address usable (duplicate address detection done) */
+    REC_MOB_BU_SENT = 5,         /* value = BU sequence number */
+    REC_MOB_BA_RECEIVED = 6,     /* value = status, value2 = sequence number */
+    REC_MOB_BU_RECEIVED = 7,     /* at the home agent; value = sequence number */
+    REC_MOB_BA_SENT = 8,         /* at the home agent; value = status, value2 = sequence */
+    REC_MOB_BINDING_ADD = 9,     /* home agent created a binding cache entry */
+    REC_MOB_BINDING_UPDATE = 10, /* home agent changed the care-of address of an entry */
+    REC_MOB_BINDING_DELETE = 11, /* binding deleted or expired */
+    REC_MOB_RETURNED_HOME = 12,  /* mobile node is back on its home link */
+    REC_MOB_BU_TIMEOUT = 13,     /* no BA in time; value = next timeout in ms */
+    REC_MOB_REGISTERED = 14,     /* home registration complete at the mobile node */
 };
 
 enum rec_status {
@@ -126,10 +131,18 @@ void rec_packet(struct rec *r, uint64_t time_ns, uint32_t node, uint32_t ifindex
 void rec_mobility(struct rec *r, uint64_t time_ns, uint32_t node, uint32_t ifindex,
                   enum rec_mob kind, const uint8_t *addr, int64_t value, int64_t value2);
 
-/* Commit what is pending, set the run status and wall end time, close. */
+/*
+ * Commit what is pending, set the run status and wall end time, close.
+ * Returns 0, or -1 when any SQLite error happened during the run (each
+ * was printed on stderr and the run row's events_lost counts lost rows).
+ */
 int rec_close(struct rec *r, enum rec_status status);
 
-/* Commit pending rows now (used from signal handling paths). */
+/*
+ * Commit pending rows now (used from signal handling paths).  It calls
+ * SQLite, which is not async-signal-safe: call it from the main loop after
+ * a signal handler has set a flag, not from the handler itself.
+ */
 void rec_flush(struct rec *r);
 
 #ifdef __cplusplus

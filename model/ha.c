@@ -1,0 +1,369 @@
+/*
+ * ha.c - the home agent: binding cache, home registration (RFC 6275
+ * §10.3) protected by ESP (RFC 3776 §6.2, §6.3), and the bidirectional
+ * tunnel to registered care-of addresses (RFC 6275 §10.4).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addrmap.h"
+#include "ha.h"
+#include "mh.h"
+#include "sim.h"
+
+/* RFC 6275 §10.3.1 lets the home agent grant less than requested. */
+#define DEFAULT_MAX_LIFETIME_S 3600
+
+void
+mip6_ha_config_default(struct mip6_ha_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->home_prefix_len = 64;
+    cfg->max_lifetime_s = DEFAULT_MAX_LIFETIME_S;
+}
+
+struct mip6_binding *
+mip6_ha_binding(const struct mip6_ha *ha, const uint8_t hoa[16])
+{
+    return addrmap_get(&ha->bindings, hoa);
+}
+
+static void
+route_host(struct mip6_ha *ha, const uint8_t hoa[16], bool add)
+{
+    if (add)
+        sim_route_add(ha->node.id, hoa, 128, ha->tunnel_ifindex, NULL, 0);
+    else
+        sim_route_remove(ha->node.id, hoa, 128, ha->tunnel_ifindex);
+}
+
+static void
+delete_binding(struct mip6_ha *ha, struct mip6_binding *b)
+{
+    mip6_timer_stop(&b->expiry);
+    route_host(ha, b->hoa, false);
+    rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
+                 REC_MOB_BINDING_DELETE, b->hoa, b->last_seq, 0);
+    addrmap_remove(&ha->bindings, b->hoa);
+    free(b);
+}
+
+static void
+binding_expired(void *owner)
+{
+    struct mip6_binding *b = owner;
+    delete_binding(b->ha, b);
+}
+
+/* Send a Binding Acknowledgement for a BU received as *in (RFC 6275 §10.3.1). */
+static void
+send_ba(struct mip6_ha *ha, const struct mip6_in *in, uint8_t status, uint16_t seq,
+        uint16_t lifetime)
+{
+    uint8_t msg[64];
+    struct wr w = wr_init(msg, sizeof msg);
+    struct mh_msg ba = {.type = MH_BA};
+
+    ba.ba.status = status;
+    ba.ba.seq = seq;
+    ba.ba.lifetime = lifetime;
+
+    /* The checksum covers the home address, the final destination. */
+    if (mh_encode(&w, &ba, ha->cfg.address, in->src) != MH_OK)
+        return;
+
+    /* RFC 3776 §3.1 and §4.2: a BA to a mobile node away from home goes to
+     * the care-of address with a type 2 routing header holding the home
+     * address; one answering a BU sent from home goes to the home address. */
+    struct mip6_out out = {
+        .src = ha->cfg.address,
+        .dst = in->src,
+        .care_of_dst = in->has_hao ? in->care_of : NULL,
+        .proto = IP6_NH_MOBILITY,
+        .msg = msg,
+        .msg_len = w.pos,
+        .ifindex = SIM_IFINDEX_ANY,
+    };
+    if (mip6_send_signal(&ha->node, &out) == REC_DROP_NONE)
+        rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex, REC_MOB_BA_SENT,
+                     in->has_hao ? in->care_of : in->src, status, seq);
+}
+
+static void
+register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_bu *bu,
+                 const uint8_t coa[16])
+{
+    struct mip6_binding *b = mip6_ha_binding(ha, in->src);
+    uint32_t granted_s = (uint32_t)bu->lifetime * 4;
+
+    if (granted_s > ha->cfg.max_lifetime_s)
+        granted_s = ha->cfg.max_lifetime_s;
+
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b || !addrmap_put(&ha->bindings, in->src, b)) {
+            free(b);
+            send_ba(ha, in, MH_BA_INSUFFICIENT_RESOURCES, bu->seq, 0);
+            return;
+        }
+        memcpy(b->hoa, in->src, 16);
+        b->ha = ha;
+        mip6_timer_init(&b->expiry, ha->node.id, binding_expired, b);
+        /* NOTE: RFC 6275 §10.3.1 has the home agent run duplicate address
+         * detection for the home address before it accepts a new binding;
+         * this model accepts at once. */
+        route_host(ha, b->hoa, true);
+        rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
+                     REC_MOB_BINDING_ADD, coa, bu->seq, granted_s);
+    } else {
+        rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
+                     REC_MOB_BINDING_UPDATE, coa, bu->seq, granted_s);
+    }
+    memcpy(b->coa, coa, 16);
+    b->last_seq = bu->seq;
+    b->sa = in->sa;
+    mip6_timer_start(&b->expiry, (uint64_t)granted_s * 1000000000ull);
+
+    send_ba(ha, in, MH_BA_ACCEPTED, bu->seq, (uint16_t)(granted_s / 4));
+}
+
+/* Process a Binding Update that passed IPsec (RFC 6275 §9.5.1, §10.3.1, §10.3.2). */
+static void
+process_bu(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
+           const struct mip6_in *in, const struct mh_bu *bu)
+{
+    struct mip6_binding *b = mip6_ha_binding(ha, in->src);
+    const uint8_t *coa = bu->has_alt_coa ? bu->alt_coa : (in->has_hao ? in->care_of : in->src);
+
+    rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ifindex, REC_MOB_BU_RECEIVED, in->src,
+                 bu->seq, bu->lifetime);
+
+    /* This model is a home agent only: a correspondent registration (H
+     * clear) is not for it. */
+    if (!(bu->flags & MH_BU_FLAG_H)) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_MH_INVALID);
+        return;
+    }
+    /* RFC 6275 §10.3.1: the home address must be on the home subnet. */
+    if (!ip6_prefix_match(in->src, ha->cfg.home_prefix, ha->cfg.home_prefix_len)) {
+        send_ba(ha, in, MH_BA_NOT_HOME_SUBNET, bu->seq, 0);
+        return;
+    }
+    /* RFC 6275 §9.5.1: the sequence number must be newer than the last
+     * accepted one, modulo 2^16; the BA then carries the last accepted. */
+    if (b && !mh_seq_newer(bu->seq, b->last_seq)) {
+        rec_packet(ha->node.rec, sim_now_ns(), ha->node.id, ifindex, REC_DROP, pkt,
+                   len < 256 ? len : 256, len, uid, 0, REC_DROP_SEQ_OUT_OF_WINDOW);
+        send_ba(ha, in, MH_BA_SEQ_OUT_OF_WINDOW, b->last_seq, 0);
+        return;
+    }
+
+    /* RFC 6275 §9.5.1: lifetime 0, or a care-of address equal to the home
+     * address, asks to delete the binding (§10.3.2). */
+    if (bu->lifetime == 0 || memcmp(coa, in->src, 16) == 0) {
+        if (!b) {
+            send_ba(ha, in, MH_BA_NOT_HOME_AGENT, bu->seq, 0);
+            return;
+        }
+        delete_binding(ha, b);
+        send_ba(ha, in, MH_BA_ACCEPTED, bu->seq, 0);
+        return;
+    }
+
+    /* RFC 6275 §9.5.1: a care-of address that is not unicast routable is
+     * silently discarded. */
+    if (!ip6_addr_is_unicast_routable(coa)) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_MH_INVALID);
+        return;
+    }
+    /* RFC 6275 §10.3.1: a registration away from home carries a Home
+     * Address option. */
+    if (!in->has_hao) {
+        send_ba(ha, in, MH_BA_REASON_UNSPECIFIED, bu->seq, 0);
+        return;
+    }
+    register_binding(ha, in, bu, coa);
+}
+
+static void
+receive_signal(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
+               const struct ip6_packet *parsed)
+{
+    uint8_t scratch[MIP6_MAX_PACKET];
+    struct mip6_in in;
+    struct mh_msg msg;
+
+    if (mip6_receive_signal(&ha->node, ifindex, pkt, len, uid, parsed, scratch, sizeof scratch,
+                            &in) != REC_DROP_NONE)
+        return;
+    if (in.proto != IP6_NH_MOBILITY) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_POLICY);
+        return;
+    }
+
+    /* RFC 6275 §6.1.7 and §9.2: checksum over the home-form addresses. */
+    enum mh_status st = mh_decode(in.msg, in.msg_len, in.src, in.dst, &msg);
+    if (st != MH_OK) {
+        /* NOTE: RFC 6275 §9.2 also answers an unknown MH type with a
+         * Binding Error and a bad Payload Proto with an ICMPv6 Parameter
+         * Problem; this model only records the drop. */
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid,
+                         st == MH_BAD_CHECKSUM ? REC_DROP_MH_CHECKSUM : REC_DROP_MH_INVALID);
+        return;
+    }
+    if (msg.type != MH_BU) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_MH_INVALID);
+        return;
+    }
+    /* RFC 3776 §4.1: BUs to the home agent MUST be protected by ESP. */
+    if (!in.sa) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_CLEAR_TEXT);
+        return;
+    }
+    process_bu(ha, ifindex, pkt, len, uid, &in, &msg.bu);
+}
+
+/* A packet from a mobile node's reverse tunnel (RFC 6275 §10.4.5). */
+static void
+receive_tunnel(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
+               const struct ip6_packet *outer)
+{
+    const uint8_t *inner = pkt + outer->upper_offset;
+    size_t inner_len = outer->upper_len;
+    struct ip6_packet p;
+
+    if (ip6_parse(inner, inner_len, &p) != IP6_OK) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_MALFORMED);
+        return;
+    }
+    /* The outer source must be the primary care-of address registered for
+     * the inner source (RFC 6275 §10.4.5). */
+    struct mip6_binding *b = mip6_ha_binding(ha, p.hdr.src);
+    if (!b) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_NO_BINDING);
+        return;
+    }
+    if (memcmp(b->coa, outer->hdr.src, 16) != 0) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_TUNNEL_SOURCE);
+        return;
+    }
+
+    uint64_t inner_uid = 0;
+    sim_tunnel_receive(ha->node.id, ha->tunnel_ifindex, inner, inner_len, &inner_uid);
+    rec_packet(ha->node.rec, sim_now_ns(), ha->node.id, ifindex, REC_DECAP, pkt,
+               len < 256 ? len : 256, len, uid, inner_uid, REC_DROP_NONE);
+}
+
+static enum sim_verdict
+ha_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid)
+{
+    struct mip6_ha *ha = ctx;
+    struct ip6_packet p;
+
+    /* Whatever does not parse is not mobility signalling; ns-3 decides. */
+    if (ip6_parse(pkt, len, &p) != IP6_OK)
+        return SIM_PASS;
+    if (memcmp(p.hdr.dst, ha->cfg.address, 16) != 0)
+        return SIM_PASS;
+
+    switch (p.upper_proto) {
+    case IP6_NH_IPV6:
+        receive_tunnel(ha, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
+    case IP6_NH_ESP:
+    case IP6_NH_MOBILITY:
+        receive_signal(ha, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
+    default:
+        return SIM_PASS;
+    }
+}
+
+/* A packet that routing sent into the tunnel interface: intercepted
+ * traffic for a registered home address (RFC 6275 §10.4.1). */
+static void
+ha_tunnel_tx(void *ctx, const uint8_t *pkt, size_t len, uint64_t uid)
+{
+    struct mip6_ha *ha = ctx;
+    struct ip6_packet p;
+
+    if (ip6_parse(pkt, len, &p) != IP6_OK) {
+        mip6_record_drop(&ha->node, ha->tunnel_ifindex, pkt, len, uid, REC_DROP_MALFORMED);
+        return;
+    }
+    /* Link-local and multicast destinations are never tunnelled. */
+    if (!ip6_addr_is_unicast_routable(p.hdr.dst)) {
+        mip6_record_drop(&ha->node, ha->tunnel_ifindex, pkt, len, uid, REC_DROP_NOT_TUNNELLED);
+        return;
+    }
+    struct mip6_binding *b = mip6_ha_binding(ha, p.hdr.dst);
+    if (!b) {
+        mip6_record_drop(&ha->node, ha->tunnel_ifindex, pkt, len, uid, REC_DROP_NO_BINDING);
+        return;
+    }
+
+    uint64_t outer_uid = 0;
+    if (sim_ipv6_send(ha->node.id, SIM_IFINDEX_ANY, ha->cfg.address, b->coa, IP6_NH_IPV6, pkt, len,
+                      &outer_uid) != SIM_OK) {
+        mip6_record_drop(&ha->node, ha->tunnel_ifindex, pkt, len, uid, REC_DROP_SEND_FAILED);
+        return;
+    }
+    mip6_record_built(&ha->node, ha->tunnel_ifindex, REC_ENCAP, ha->cfg.address, b->coa,
+                      IP6_NH_IPV6, pkt, len, outer_uid, uid, REC_DROP_NONE);
+}
+
+void
+mip6_ha_free(struct mip6_ha *ha)
+{
+    if (!ha)
+        return;
+    for (size_t i = 0; i < ha->bindings.cap; i++)
+        free(ha->bindings.slots[i].value);
+    addrmap_free(&ha->bindings);
+    ipsec_db_free(&ha->node.ipsec);
+    free(ha);
+}
+
+struct mip6_ha *
+mip6_ha_install(uint32_t node, const struct mip6_ha_config *cfg, struct rec *rec, char *err,
+                size_t err_len)
+{
+    struct mip6_ha *ha;
+
+    if (!ip6_addr_is_unicast_routable(cfg->address)) {
+        snprintf(err, err_len,
+                 "home agent address is not a global unicast address; give the "
+                 "home agent's address on the home link");
+        return NULL;
+    }
+    if (cfg->home_prefix_len == 0 || cfg->home_prefix_len > 128 ||
+        !ip6_prefix_match(cfg->address, cfg->home_prefix, cfg->home_prefix_len)) {
+        snprintf(err, err_len,
+                 "home agent address is not inside the home prefix /%u; use an "
+                 "address on the home link",
+                 cfg->home_prefix_len);
+        return NULL;
+    }
+    ha = calloc(1, sizeof *ha);
+    if (!ha) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    ha->node.id = node;
+    ha->node.rec = rec;
+    ha->cfg = *cfg;
+    ipsec_db_init(&ha->node.ipsec);
+    addrmap_init(&ha->bindings);
+
+    if (sim_tunnel_create(node, ha_tunnel_tx, ha, &ha->tunnel_ifindex) != SIM_OK ||
+        sim_set_ingress_hook(node, ha_ingress, ha) != SIM_OK) {
+        snprintf(err, err_len,
+                 "node %u: cannot create the tunnel interface or ingress hook; "
+                 "install the internet stack on the node first",
+                 node);
+        free(ha);
+        return NULL;
+    }
+    return ha;
+}

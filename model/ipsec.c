@@ -1,0 +1,241 @@
+/*
+ * ipsec.c - SPD and SAD of one node.
+ */
+#include "ipsec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool
+prefix_match(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+    unsigned bytes = len / 8, bits = len % 8;
+
+    if (memcmp(a, b, bytes) != 0)
+        return false;
+    if (bits == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xff << (8 - bits));
+    return (a[bytes] & mask) == (b[bytes] & mask);
+}
+
+static const char *
+describe_esp_error(enum esp_status st)
+{
+    switch (st) {
+    case ESP_BAD_ALGORITHMS:
+        return "unknown algorithm, or NULL encryption with NULL authentication; choose at least "
+               "one non-null algorithm";
+    case ESP_BAD_KEY_LENGTH:
+        return "key length does not match the algorithm";
+    case ESP_CRYPTO_FAILED:
+        return "OpenSSL could not set up the algorithms";
+    default:
+        return "invalid ESP parameters";
+    }
+}
+
+bool
+ipsec_selector_match(const struct ipsec_selector *sel, const struct ipsec_packet *pkt)
+{
+    if (sel->tunnel_iface != pkt->tunnel_iface)
+        return false;
+    if (sel->proto != IPSEC_PROTO_ANY && sel->proto != pkt->proto)
+        return false;
+    return prefix_match(sel->src, pkt->src, sel->src_len) &&
+           prefix_match(sel->dst, pkt->dst, sel->dst_len);
+}
+
+static bool
+list_append(struct ipsec_policy_list *l, struct ipsec_policy *p)
+{
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 4;
+        struct ipsec_policy **items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return false;
+        l->items = items;
+        l->cap = cap;
+    }
+    /* Policies are appended in increasing order, so the list stays sorted. */
+    l->items[l->count++] = p;
+    return true;
+}
+
+static void
+list_free(struct ipsec_policy_list *l)
+{
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+/* The remote address of a selector: destination going out, source coming in. */
+static const uint8_t *
+remote_addr(enum ipsec_dir dir, const uint8_t *src, const uint8_t *dst)
+{
+    return dir == IPSEC_OUT ? dst : src;
+}
+
+void
+ipsec_db_init(struct ipsec_db *db)
+{
+    memset(db, 0, sizeof *db);
+    addrmap_init(&db->by_remote[0]);
+    addrmap_init(&db->by_remote[1]);
+    addrmap_init(&db->sa_by_spi);
+}
+
+void
+ipsec_db_free(struct ipsec_db *db)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        struct addrmap *m = &db->by_remote[dir];
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->slots[i].value) {
+                list_free(m->slots[i].value);
+                free(m->slots[i].value);
+            }
+        }
+        addrmap_free(m);
+        list_free(&db->general[dir]);
+    }
+    for (size_t i = 0; i < db->all.count; i++)
+        free(db->all.items[i]);
+    list_free(&db->all);
+    for (size_t i = 0; i < db->n_sas; i++) {
+        esp_sa_free(&db->sas[i]->esp);
+        free(db->sas[i]);
+    }
+    free(db->sas);
+    addrmap_free(&db->sa_by_spi);
+    memset(db, 0, sizeof *db);
+}
+
+struct ipsec_sa *
+ipsec_sa_add(struct ipsec_db *db, const char *name, enum ipsec_dir dir, enum ipsec_mode mode,
+             const struct ipsec_selector *sel, const struct ipsec_keys *keys, char *err,
+             size_t err_len)
+{
+    uint8_t key[16];
+    struct ipsec_sa *sa = NULL;
+
+    /* RFC 4303 §2.1: SPI values 1-255 are reserved by IANA, 0 is local use. */
+    if (keys->spi < 256) {
+        snprintf(err, err_len, "SPI %u of SA %s is reserved; use a value of 256 or more", keys->spi,
+                 name);
+        return NULL;
+    }
+    addrmap_key_u32(key, keys->spi);
+    if (dir == IPSEC_IN && addrmap_get(&db->sa_by_spi, key)) {
+        snprintf(err, err_len, "inbound SPI %u of SA %s is already used by another SA", keys->spi,
+                 name);
+        return NULL;
+    }
+    if (db->n_sas == db->cap_sas) {
+        size_t cap = db->cap_sas ? 2 * db->cap_sas : 8;
+        struct ipsec_sa **sas = realloc(db->sas, cap * sizeof *sas);
+        if (!sas)
+            goto out_of_memory;
+        db->sas = sas;
+        db->cap_sas = cap;
+    }
+    sa = calloc(1, sizeof *sa);
+    if (!sa)
+        goto out_of_memory;
+
+    snprintf(sa->name, sizeof sa->name, "%s", name);
+    sa->dir = dir;
+    sa->mode = mode;
+    sa->manual = true;
+    sa->sel = *sel;
+    enum esp_status st =
+        esp_sa_init(&sa->esp, keys->spi, keys->enc, keys->enc_key,
+                    keys->enc == ESP_ENC_NULL ? 0 : ESP_AES_KEY_LEN, keys->auth, keys->auth_key,
+                    keys->auth == ESP_AUTH_NULL ? 0 : ESP_HMAC_SHA1_KEY_LEN);
+    if (st != ESP_OK) {
+        snprintf(err, err_len, "SA %s: %s", name, describe_esp_error(st));
+        free(sa);
+        return NULL;
+    }
+    if (dir == IPSEC_IN && !addrmap_put(&db->sa_by_spi, key, sa)) {
+        esp_sa_free(&sa->esp);
+        free(sa);
+        goto out_of_memory;
+    }
+    db->sas[db->n_sas++] = sa;
+    return sa;
+
+out_of_memory:
+    snprintf(err, err_len, "out of memory adding SA %s", name);
+    return NULL;
+}
+
+struct ipsec_policy *
+ipsec_policy_add(struct ipsec_db *db, enum ipsec_dir dir, const struct ipsec_selector *sel,
+                 enum ipsec_action action, struct ipsec_sa *sa)
+{
+    struct ipsec_policy *p = calloc(1, sizeof *p);
+    struct ipsec_policy_list *target;
+
+    if (!p)
+        return NULL;
+    p->order = db->next_order++;
+    p->dir = dir;
+    p->sel = *sel;
+    p->action = action;
+    p->sa = sa;
+
+    const uint8_t *remote = remote_addr(dir, sel->src, sel->dst);
+    uint8_t remote_len = dir == IPSEC_OUT ? sel->dst_len : sel->src_len;
+    if (remote_len == 128) {
+        target = addrmap_get(&db->by_remote[dir], remote);
+        if (!target) {
+            target = calloc(1, sizeof *target);
+            if (!target || !addrmap_put(&db->by_remote[dir], remote, target)) {
+                free(target);
+                free(p);
+                return NULL;
+            }
+        }
+    } else {
+        target = &db->general[dir];
+    }
+    if (!list_append(target, p) || !list_append(&db->all, p)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+struct ipsec_policy *
+ipsec_policy_lookup(const struct ipsec_db *db, enum ipsec_dir dir, const struct ipsec_packet *pkt)
+{
+    const struct ipsec_policy_list *general = &db->general[dir];
+    const struct ipsec_policy_list *indexed =
+        addrmap_get(&db->by_remote[dir], remote_addr(dir, pkt->src, pkt->dst));
+    size_t g = 0, x = 0;
+    size_t n_indexed = indexed ? indexed->count : 0;
+
+    /* Walk both sorted lists in SPD order and stop at the first match. */
+    while (g < general->count || x < n_indexed) {
+        struct ipsec_policy *p;
+        if (x == n_indexed ||
+            (g < general->count && general->items[g]->order < indexed->items[x]->order))
+            p = general->items[g++];
+        else
+            p = indexed->items[x++];
+        if (ipsec_selector_match(&p->sel, pkt))
+            return p;
+    }
+    return NULL;
+}
+
+struct ipsec_sa *
+ipsec_sa_by_spi(const struct ipsec_db *db, uint32_t spi)
+{
+    uint8_t key[16];
+
+    addrmap_key_u32(key, spi);
+    return addrmap_get(&db->sa_by_spi, key);
+}

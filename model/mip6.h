@@ -1,0 +1,94 @@
+/*
+ * mip6.h - state shared by the mobile node and home agent models, and
+ * the protected signalling path both use (RFC 3776 §6.1-§6.4).
+ *
+ * Internal to the model; scenarios use mip6sec.h.
+ */
+#ifndef MIP6SEC_MIP6_H
+#define MIP6SEC_MIP6_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipsec.h"
+#include "ipv6.h"
+#include "rec.h"
+
+/* Largest packet the model builds or accepts: a 1500-byte MTU plus a
+ * tunnel header and ESP overhead, rounded up. */
+#define MIP6_MAX_PACKET 2048
+
+/* What every mip6sec node has: its id, its IPsec databases, its recorder. */
+struct mip6_node {
+    uint32_t id;
+    struct ipsec_db ipsec;
+    struct rec *rec;
+    uint64_t drops; /* packets the model discarded, all reasons */
+};
+
+/*
+ * A signalling message on its way out, in home form (RFC 3776 §6.1 step
+ * 1): src and dst are the addresses that policy and the Mobility Header
+ * checksum see.  When care_of_src is set the packet leaves from that
+ * address with a Home Address option holding src; when care_of_dst is
+ * set it goes to that address with a type 2 routing header holding dst.
+ */
+struct mip6_out {
+    const uint8_t *src;
+    const uint8_t *dst;
+    const uint8_t *care_of_src;
+    const uint8_t *care_of_dst;
+    uint8_t proto; /* IP6_NH_MOBILITY or IP6_NH_ICMPV6 */
+    const uint8_t *msg;
+    size_t msg_len;
+    uint32_t ifindex; /* outgoing interface or SIM_IFINDEX_ANY */
+};
+
+/*
+ * Apply outbound policy and ESP and send (RFC 3776 §6.1 and §6.3).
+ * Returns REC_DROP_NONE when the packet was handed to the simulator, or
+ * the reason it was not; the drop is already recorded.
+ */
+enum rec_drop mip6_send_signal(struct mip6_node *n, const struct mip6_out *out);
+
+/* A received signalling message after IPsec, in home form. */
+struct mip6_in {
+    uint8_t src[16];     /* home address when a Home Address option was present */
+    uint8_t dst[16];     /* home address when a type 2 routing header was present */
+    uint8_t care_of[16]; /* the address swapped out, valid when has_hao or has_rh2 */
+    bool has_hao;
+    bool has_rh2;
+    uint8_t proto;
+    const struct ipsec_sa *sa; /* NULL when the message came in clear */
+    const uint8_t *msg;        /* points into the caller's scratch buffer */
+    size_t msg_len;
+};
+
+/*
+ * Process a received packet that carries a signalling message: swap the
+ * Home Address option or type 2 routing header addresses (RFC 3776 §6.2
+ * step 2, §6.4 step 2), verify and decrypt ESP, then check the result
+ * against the SA's selectors or, for a packet in clear, against inbound
+ * policy (RFC 3776 §4.2, §6.2 step 4).  scratch receives the decrypted
+ * message.  Returns REC_DROP_NONE and fills *in, or the reason the packet
+ * was dropped; the drop is already recorded.
+ */
+enum rec_drop mip6_receive_signal(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt,
+                                  size_t len, uint64_t uid, const struct ip6_packet *parsed,
+                                  uint8_t *scratch, size_t scratch_len, struct mip6_in *in);
+
+/* Record a packet the model drops, with its reason, and count it. */
+void mip6_record_drop(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt, size_t len,
+                      uint64_t uid, enum rec_drop why);
+
+/*
+ * Record an event for a packet the model has as fixed-header fields and a
+ * payload; why is REC_DROP_NONE unless kind is REC_DROP.
+ */
+void mip6_record_built(struct mip6_node *n, uint32_t ifindex, enum rec_kind kind,
+                       const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
+                       const uint8_t *payload, size_t len, uint64_t uid, uint64_t parent_uid,
+                       enum rec_drop why);
+
+#endif /* MIP6SEC_MIP6_H */

@@ -1,0 +1,126 @@
+/*
+ * mip6sec.h - the public C API of the mip6sec model.
+ *
+ * A scenario builds its topology with the ns-3 shim (shim/mip6sec-ns3.h),
+ * then turns nodes into a home agent and mobile nodes with the calls
+ * below, gives each mobile node its manually keyed security associations,
+ * and runs the simulator.  scenarios/handoff.c is the worked example.
+ *
+ *   struct mip6_ha *ha = mip6_ha_install(ha_node, &ha_cfg, rec, err, sizeof err);
+ *   struct mip6_mn *mn = mip6_mn_install(mn_node, &mn_cfg, rec, err, sizeof err);
+ *   mip6_manual_sas(mn, ha, &keys, err, sizeof err);
+ *
+ * Every install function returns NULL (or a negative value) and writes a
+ * message naming the bad value and the fix into err on failure.  Objects
+ * live until the process ends; the simulator holds pointers into them.
+ */
+#ifndef MIP6SEC_H
+#define MIP6SEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp.h"
+#include "rec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mip6_ha;
+struct mip6_mn;
+
+struct mip6_ha_config {
+    uint32_t home_ifindex;   /* interface on the home link */
+    uint8_t address[16];     /* the home agent's address on the home link */
+    uint8_t home_prefix[16]; /* home subnet prefix */
+    uint8_t home_prefix_len;
+    /* Longest binding lifetime granted, in seconds (RFC 6275 §10.3.1 lets
+     * the home agent shorten what the mobile node asks for). */
+    uint32_t max_lifetime_s;
+};
+
+struct mip6_mn_config {
+    uint32_t ifindex; /* the interface that moves between links */
+    uint8_t home_address[16];
+    uint8_t home_prefix[16];
+    uint8_t home_prefix_len;
+    uint8_t home_agent[16];
+    uint32_t lifetime_s; /* binding lifetime requested in each BU */
+    /* RFC 6275 §13: InitialBindackTimeoutFirstReg, default 1.5 s. */
+    uint64_t initial_bindack_timeout_first_reg_ns;
+};
+
+/* Fill a configuration with the RFC 6275 defaults; addresses stay zero. */
+void mip6_ha_config_default(struct mip6_ha_config *cfg);
+void mip6_mn_config_default(struct mip6_mn_config *cfg);
+
+/*
+ * Make node a home agent: it intercepts packets for registered home
+ * addresses, tunnels them to the care-of address and processes Binding
+ * Updates.  The node must be the router of the home link.
+ */
+struct mip6_ha *mip6_ha_install(uint32_t node, const struct mip6_ha_config *cfg, struct rec *rec,
+                                char *err, size_t err_len);
+
+/*
+ * Make node a mobile node that starts on its home link.  Its
+ * applications use the home address wherever the node is.
+ */
+struct mip6_mn *mip6_mn_install(uint32_t node, const struct mip6_mn_config *cfg, struct rec *rec,
+                                char *err, size_t err_len);
+
+/*
+ * Free a home agent or mobile node and its databases.  Only for after the
+ * simulation has ended: pending simulator events still point at them.
+ */
+void mip6_ha_free(struct mip6_ha *ha);
+void mip6_mn_free(struct mip6_mn *mn);
+
+/*
+ * Keys for the manually keyed SA pair that protects BU and BA between
+ * one mobile node and its home agent (RFC 3776 §5.2.1: SA1 mobile node to
+ * home agent, SA2 home agent to mobile node, ESP transport mode).
+ */
+struct mip6_keys {
+    uint32_t spi_mn_to_ha; /* SA1 */
+    uint32_t spi_ha_to_mn; /* SA2 */
+    enum esp_enc_alg enc;
+    enum esp_auth_alg auth;
+    uint8_t enc_key_mn_to_ha[ESP_AES_KEY_LEN];
+    uint8_t enc_key_ha_to_mn[ESP_AES_KEY_LEN];
+    uint8_t auth_key_mn_to_ha[ESP_HMAC_SHA1_KEY_LEN];
+    uint8_t auth_key_ha_to_mn[ESP_HMAC_SHA1_KEY_LEN];
+};
+
+/*
+ * Install SA1 and SA2 with their SPD entries on both nodes.  RFC 3776
+ * §4.3 requires a non-null authentication algorithm for these SAs, so
+ * ESP_AUTH_NULL is rejected.
+ */
+int mip6_manual_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_keys *keys, char *err,
+                    size_t err_len);
+
+/*
+ * Derive a mip6_keys from a run seed and the mobile node's index, so that
+ * every mobile node gets distinct SPIs and keys and the same seed gives
+ * the same keys.  NOTE: for simulation only; real keys come from a
+ * random source or key management.
+ */
+void mip6_keys_derive(struct mip6_keys *keys, uint64_t seed, uint32_t mn_index,
+                      enum esp_enc_alg enc, enum esp_auth_alg auth);
+
+/*
+ * Write the mobile node's SAs (both directions) to path in the format of
+ * Wireshark's ESP SA table (the esp_sa file of a profile), so that tshark
+ * can decrypt and verify a capture.  append != 0 adds to an existing
+ * file, for several mobile nodes.
+ */
+int mip6_export_esp_sas(const struct mip6_mn *mn, const char *path, int append, char *err,
+                        size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIP6SEC_H */

@@ -1,0 +1,536 @@
+/*
+ * mn.c - the mobile node: movement detection from router advertisements,
+ * care-of address, home registration with retransmission (RFC 6275
+ * §11.5-§11.8) protected by ESP (RFC 3776 §6.1, §6.4), and the reverse
+ * tunnel through the home agent (RFC 6275 §11.3.1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mh.h"
+#include "mn.h"
+#include "nd.h"
+#include "sim.h"
+
+#define NS_PER_S 1000000000ull
+
+/* RFC 6275 §12 and §13. */
+#define INITIAL_BINDACK_TIMEOUT_NS (1 * NS_PER_S)
+#define MAX_BINDACK_TIMEOUT_NS (32 * NS_PER_S)
+#define INITIAL_BINDACK_FIRST_REG_NS (1500 * 1000000ull)
+#define DEFAULT_LIFETIME_S 420
+
+/* How often and how long to wait for a tentative care-of address once
+ * its duplicate address detection time has passed. */
+#define COA_RECHECK_NS (10 * 1000000ull)
+#define COA_MAX_CHECKS 100
+
+void
+mip6_mn_config_default(struct mip6_mn_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->home_prefix_len = 64;
+    cfg->lifetime_s = DEFAULT_LIFETIME_S;
+    cfg->initial_bindack_timeout_first_reg_ns = INITIAL_BINDACK_FIRST_REG_NS;
+}
+
+static void
+record_mobility(struct mip6_mn *mn, enum rec_mob kind, const uint8_t *addr, int64_t value,
+                int64_t value2)
+{
+    rec_mobility(mn->node.rec, sim_now_ns(), mn->node.id, mn->cfg.ifindex, kind, addr, value,
+                 value2);
+}
+
+/* ----- binding updates ----- */
+
+static void
+send_bu(struct mip6_mn *mn)
+{
+    uint8_t msg[64];
+    struct wr w = wr_init(msg, sizeof msg);
+    struct mh_msg bu = {.type = MH_BU};
+    bool dereg = mn->bul.deregistration;
+
+    /* RFC 6275 §11.8: every BU, retransmissions included, carries a new
+     * sequence number. */
+    mn->bul.seq++;
+    bu.bu.seq = mn->bul.seq;
+    /* RFC 6275 §11.7.1: A and H set; K stays 0 with manual keys.
+     * NOTE: L stays 0 because the home agent does not defend the
+     * link-local address (no proxy Neighbor Discovery yet). */
+    bu.bu.flags = MH_BU_FLAG_A | MH_BU_FLAG_H;
+    if (!dereg) {
+        bu.bu.lifetime = (uint16_t)(mn->cfg.lifetime_s / 4);
+        /* RFC 3776 §4.3: the care-of address goes inside the protected
+         * message, because ESP does not cover the IPv6 source. */
+        bu.bu.has_alt_coa = true;
+        memcpy(bu.bu.alt_coa, mn->bul.coa, 16);
+    }
+
+    /* The checksum is over the home address, as the home agent sees it. */
+    if (mh_encode(&w, &bu, mn->cfg.home_address, mn->cfg.home_agent) != MH_OK)
+        return;
+
+    /* RFC 3776 §3.1: away from home the BU leaves from the care-of address
+     * with a Home Address option; from home (R04) it has neither. */
+    struct mip6_out out = {
+        .src = mn->cfg.home_address,
+        .dst = mn->cfg.home_agent,
+        .care_of_src = dereg ? NULL : mn->bul.coa,
+        .proto = IP6_NH_MOBILITY,
+        .msg = msg,
+        .msg_len = w.pos,
+        .ifindex = mn->cfg.ifindex,
+    };
+    mn->bul.outstanding = true;
+    if (mip6_send_signal(&mn->node, &out) == REC_DROP_NONE)
+        record_mobility(mn, REC_MOB_BU_SENT, dereg ? mn->cfg.home_address : mn->bul.coa,
+                        mn->bul.seq, bu.bu.lifetime);
+
+    /* RFC 3776 §4.3: the tunnel's outer source switches to the new care-of
+     * address right after the BU that registers it. */
+    if (!dereg) {
+        memcpy(mn->tunnel_src, mn->bul.coa, 16);
+        mn->tunnel_up = true;
+    }
+    mip6_timer_start(&mn->retransmit_timer, mn->bul.timeout_ns);
+}
+
+/* Start a new registration (or de-registration) with a fresh back-off. */
+static void
+start_registration(struct mip6_mn *mn, bool dereg)
+{
+    mn->bul.deregistration = dereg;
+    memcpy(mn->bul.coa, dereg ? mn->cfg.home_address : mn->coa, 16);
+    /* RFC 6275 §11.8: the first registration waits longer because the home
+     * agent runs duplicate address detection for the home address. */
+    mn->bul.timeout_ns =
+        mn->bul.bound ? INITIAL_BINDACK_TIMEOUT_NS : mn->cfg.initial_bindack_timeout_first_reg_ns;
+    mip6_timer_stop(&mn->refresh_timer);
+    send_bu(mn);
+}
+
+static void
+retransmit_bu(void *owner)
+{
+    struct mip6_mn *mn = owner;
+
+    if (!mn->bul.outstanding)
+        return;
+    /* RFC 6275 §11.8: double the timeout up to MAX_BINDACK_TIMEOUT and go
+     * on retransmitting at that rate. */
+    mn->bul.timeout_ns *= 2;
+    if (mn->bul.timeout_ns > MAX_BINDACK_TIMEOUT_NS)
+        mn->bul.timeout_ns = MAX_BINDACK_TIMEOUT_NS;
+    record_mobility(mn, REC_MOB_BU_TIMEOUT, mn->bul.coa, (int64_t)(mn->bul.timeout_ns / 1000000),
+                    mn->bul.seq);
+    send_bu(mn);
+}
+
+static void
+refresh_binding(void *owner)
+{
+    struct mip6_mn *mn = owner;
+
+    if (mn->state == MN_REGISTERED)
+        start_registration(mn, false);
+}
+
+static void
+accept_ba(struct mip6_mn *mn, const struct mh_ba *ba)
+{
+    mip6_timer_stop(&mn->retransmit_timer);
+    mn->bul.outstanding = false;
+
+    if (mn->bul.deregistration) {
+        mn->bul.bound = false;
+        mn->state = MN_AT_HOME;
+        return;
+    }
+    mn->bul.bound = true;
+    mn->bul.granted_ns = (uint64_t)ba->lifetime * 4 * NS_PER_S;
+    mn->state = MN_REGISTERED;
+    record_mobility(mn, REC_MOB_REGISTERED, mn->bul.coa, ba->seq, ba->lifetime);
+
+    /* RFC 6275 §11.7.3: refresh before the binding expires, at the
+     * home agent's Binding Refresh Advice when it gave one.  Without
+     * advice this model refreshes at 90% of the granted lifetime. */
+    uint64_t refresh_ns =
+        ba->has_refresh ? (uint64_t)ba->refresh * 4 * NS_PER_S : mn->bul.granted_ns / 10 * 9;
+    if (refresh_ns > 0)
+        mip6_timer_start(&mn->refresh_timer, refresh_ns);
+}
+
+/* Process a BA that passed IPsec (RFC 6275 §11.7.3). */
+static void
+process_ba(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
+           const struct mh_ba *ba)
+{
+    record_mobility(mn, REC_MOB_BA_RECEIVED, mn->bul.coa, ba->status, ba->seq);
+
+    /* Status 135 carries the last sequence number the home agent accepted;
+     * the BA passed IPsec, so the node may resynchronize from it. */
+    if (ba->status == MH_BA_SEQ_OUT_OF_WINDOW && mn->bul.outstanding) {
+        mn->bul.seq = ba->seq;
+        send_bu(mn);
+        return;
+    }
+    if (!mn->bul.outstanding || ba->seq != mn->bul.seq) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_BA_UNEXPECTED);
+        return;
+    }
+    if (ba->status < 128) {
+        accept_ba(mn, ba);
+        return;
+    }
+    /* NOTE: a rejected registration stops here; RFC 6275 §11.7.3 leaves
+     * correcting and retrying to the node's policy. */
+    mip6_timer_stop(&mn->retransmit_timer);
+    mn->bul.outstanding = false;
+}
+
+static void
+receive_signal(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
+               const struct ip6_packet *parsed)
+{
+    uint8_t scratch[MIP6_MAX_PACKET];
+    struct mip6_in in;
+    struct mh_msg msg;
+
+    /* RFC 6275 §11.3.3: the type 2 routing header must carry our home
+     * address; otherwise the packet is discarded. */
+    if (parsed->has_rh2 && memcmp(parsed->rh2_addr, mn->cfg.home_address, 16) != 0) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_RH2_INVALID);
+        return;
+    }
+    if (mip6_receive_signal(&mn->node, ifindex, pkt, len, uid, parsed, scratch, sizeof scratch,
+                            &in) != REC_DROP_NONE)
+        return;
+    if (in.proto != IP6_NH_MOBILITY) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_POLICY);
+        return;
+    }
+    enum mh_status st = mh_decode(in.msg, in.msg_len, in.src, in.dst, &msg);
+    if (st != MH_OK) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid,
+                         st == MH_BAD_CHECKSUM ? REC_DROP_MH_CHECKSUM : REC_DROP_MH_INVALID);
+        return;
+    }
+    /* RFC 3776 §4.1: a BA from the home agent MUST be protected. */
+    if (msg.type != MH_BA || !in.sa || memcmp(in.src, mn->cfg.home_agent, 16) != 0) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid,
+                         in.sa ? REC_DROP_MH_INVALID : REC_DROP_CLEAR_TEXT);
+        return;
+    }
+    process_ba(mn, ifindex, pkt, len, uid, &msg.ba);
+}
+
+/* ----- tunnel ----- */
+
+/* A packet from the home agent's tunnel (RFC 6275 §11.3.2). */
+static void
+receive_tunnel(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
+               const struct ip6_packet *outer)
+{
+    const uint8_t *inner = pkt + outer->upper_offset;
+    size_t inner_len = outer->upper_len;
+    struct ip6_packet p;
+
+    /* RFC 6275 §10.4.5 and §11.3.2: tunnelled packets must come from the
+     * home agent and be for the home address. */
+    if (memcmp(outer->hdr.src, mn->cfg.home_agent, 16) != 0) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_TUNNEL_SOURCE);
+        return;
+    }
+    if (ip6_parse(inner, inner_len, &p) != IP6_OK ||
+        memcmp(p.hdr.dst, mn->cfg.home_address, 16) != 0) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_MALFORMED);
+        return;
+    }
+    uint64_t inner_uid = 0;
+    sim_tunnel_receive(mn->node.id, mn->tunnel_ifindex, inner, inner_len, &inner_uid);
+    rec_packet(mn->node.rec, sim_now_ns(), mn->node.id, ifindex, REC_DECAP, pkt,
+               len < 256 ? len : 256, len, uid, inner_uid, REC_DROP_NONE);
+}
+
+/* A packet an application sent from the home address while away. */
+static void
+mn_tunnel_tx(void *ctx, const uint8_t *pkt, size_t len, uint64_t uid)
+{
+    struct mip6_mn *mn = ctx;
+    struct ip6_packet p;
+
+    /* The tunnel interface also carries what ns-3 generates for it (its
+     * own neighbour discovery); only home-address traffic is tunnelled. */
+    if (ip6_parse(pkt, len, &p) != IP6_OK || memcmp(p.hdr.src, mn->cfg.home_address, 16) != 0 ||
+        !ip6_addr_is_unicast_routable(p.hdr.dst)) {
+        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_NOT_TUNNELLED);
+        return;
+    }
+    if (!mn->tunnel_up) {
+        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_NOT_AWAY);
+        return;
+    }
+    uint64_t outer_uid = 0;
+    if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->tunnel_src, mn->cfg.home_agent, IP6_NH_IPV6,
+                      pkt, len, &outer_uid) != SIM_OK) {
+        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_SEND_FAILED);
+        return;
+    }
+    mip6_record_built(&mn->node, mn->cfg.ifindex, REC_ENCAP, mn->tunnel_src, mn->cfg.home_agent,
+                      IP6_NH_IPV6, pkt, len, outer_uid, uid, REC_DROP_NONE);
+}
+
+/* ----- movement ----- */
+
+static const uint8_t half_low[16] = {0};
+static const uint8_t half_high[16] = {0x80};
+
+/* Move the home address between the physical and the tunnel interface. */
+static void
+use_tunnel(struct mip6_mn *mn, bool on)
+{
+    uint32_t node = mn->node.id;
+
+    if (on) {
+        sim_addr_remove(node, mn->cfg.ifindex, mn->cfg.home_address);
+        sim_addr_add(node, mn->tunnel_ifindex, mn->cfg.home_address, 128);
+        /* Two /1 routes beat the default routes that router advertisements
+         * install, so all home-address traffic enters the tunnel. */
+        sim_route_add(node, half_low, 1, mn->tunnel_ifindex, NULL, 0);
+        sim_route_add(node, half_high, 1, mn->tunnel_ifindex, NULL, 0);
+    } else {
+        sim_route_remove(node, half_low, 1, mn->tunnel_ifindex);
+        sim_route_remove(node, half_high, 1, mn->tunnel_ifindex);
+        sim_addr_remove(node, mn->tunnel_ifindex, mn->cfg.home_address);
+        sim_addr_add(node, mn->cfg.ifindex, mn->cfg.home_address, mn->cfg.home_prefix_len);
+        mn->tunnel_up = false;
+    }
+}
+
+static void
+check_coa(void *owner)
+{
+    struct mip6_mn *mn = owner;
+    enum sim_addr_state st = sim_addr_state(mn->node.id, mn->cfg.ifindex, mn->coa);
+
+    if (mn->state != MN_WAIT_COA)
+        return;
+    if (st == SIM_ADDR_PREFERRED || st == SIM_ADDR_DEPRECATED) {
+        record_mobility(mn, REC_MOB_COA_READY, mn->coa, 0, 0);
+        mn->state = MN_REGISTERING;
+        start_registration(mn, false);
+        return;
+    }
+    if (st == SIM_ADDR_ABSENT) {
+        /* The advertisement did not make the stack configure the address
+         * (no autonomous flag, say): configure it ourselves. */
+        sim_addr_add(mn->node.id, mn->cfg.ifindex, mn->coa, mn->link_prefix_len);
+        mip6_timer_start(&mn->coa_timer, sim_dad_timeout_ns(mn->node.id) + 1000);
+        return;
+    }
+    if (st == SIM_ADDR_INVALID || ++mn->coa_checks > COA_MAX_CHECKS) {
+        /* NOTE: duplicate address detection failed or never finished; the
+         * node waits for the next link change. */
+        record_mobility(mn, REC_MOB_COA_READY, mn->coa, -1, st);
+        return;
+    }
+    mip6_timer_start(&mn->coa_timer, COA_RECHECK_NS);
+}
+
+static void
+arrive_home(struct mip6_mn *mn)
+{
+    use_tunnel(mn, false);
+    mip6_timer_stop(&mn->coa_timer);
+    record_mobility(mn, REC_MOB_RETURNED_HOME, mn->cfg.home_address, 0, 0);
+    if (mn->bul.bound || mn->bul.outstanding) {
+        /* RFC 6275 §11.5.5: de-register from the home link. */
+        mn->state = MN_DEREGISTERING;
+        start_registration(mn, true);
+    } else {
+        mip6_timer_stop(&mn->retransmit_timer);
+        mn->state = MN_AT_HOME;
+    }
+}
+
+static void
+arrive_foreign(struct mip6_mn *mn)
+{
+    if (mn->state == MN_AT_HOME || mn->state == MN_DEREGISTERING)
+        use_tunnel(mn, true);
+
+    /* A BU still waiting for the old care-of address is abandoned. */
+    mip6_timer_stop(&mn->retransmit_timer);
+    mn->bul.outstanding = false;
+
+    ip6_addr_from_prefix_mac(mn->coa, mn->link_prefix, mn->mac);
+    mn->state = MN_WAIT_COA;
+    mn->coa_checks = 0;
+    /* ns-3 configures the address when it processes this advertisement,
+     * right after this hook, and keeps it tentative for the DAD timeout. */
+    mip6_timer_start(&mn->coa_timer, sim_dad_timeout_ns(mn->node.id) + 1000);
+}
+
+/* Movement detection (RFC 6275 §11.5.1): a router advertisement with a
+ * prefix other than the current link's means a new link. */
+static void
+receive_ra(struct mip6_mn *mn, const struct ip6_packet *p, const uint8_t *pkt)
+{
+    struct nd_ra ra;
+    const struct nd_prefix *prefix = NULL;
+
+    if (nd_parse_ra(pkt + p->upper_offset, p->upper_len, p->hdr.hop_limit, p->hdr.src, &ra) !=
+        ND_OK)
+        return;
+    for (size_t i = 0; i < ra.n_prefixes && !prefix; i++)
+        if (ra.prefixes[i].on_link || ra.prefixes[i].autonomous)
+            prefix = &ra.prefixes[i];
+    if (!prefix)
+        return;
+    if (mn->link_known && prefix->prefix_len == mn->link_prefix_len &&
+        ip6_prefix_match(prefix->prefix, mn->link_prefix, prefix->prefix_len))
+        return;
+
+    bool first = !mn->link_known;
+    bool was_home = mn->link_known &&
+                    ip6_prefix_match(mn->link_prefix, mn->cfg.home_prefix, mn->cfg.home_prefix_len);
+    /* The old link's address, prefix route and default router are stale. */
+    if (mn->link_known && !was_home)
+        sim_autoconf_remove(mn->node.id, mn->cfg.ifindex, mn->link_prefix, mn->link_prefix_len,
+                            mn->router);
+    else if (was_home)
+        sim_autoconf_remove(mn->node.id, mn->cfg.ifindex, mn->cfg.home_prefix,
+                            mn->cfg.home_prefix_len, mn->router);
+
+    mn->link_known = true;
+    memcpy(mn->link_prefix, prefix->prefix, 16);
+    mn->link_prefix_len = prefix->prefix_len;
+    memcpy(mn->router, p->hdr.src, 16);
+
+    bool home = ip6_prefix_match(prefix->prefix, mn->cfg.home_prefix, mn->cfg.home_prefix_len);
+    if (first && home)
+        return; /* the node starts at home: nothing moved */
+    record_mobility(mn, REC_MOB_MOVEMENT, mn->link_prefix, mn->link_prefix_len, home);
+    if (home)
+        arrive_home(mn);
+    else
+        arrive_foreign(mn);
+}
+
+static bool
+is_mine(const struct mip6_mn *mn, const uint8_t addr[16])
+{
+    return memcmp(addr, mn->cfg.home_address, 16) == 0 ||
+           (mn->state != MN_AT_HOME && memcmp(addr, mn->coa, 16) == 0);
+}
+
+static enum sim_verdict
+mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid)
+{
+    struct mip6_mn *mn = ctx;
+    struct ip6_packet p;
+
+    if (ip6_parse(pkt, len, &p) != IP6_OK)
+        return SIM_PASS;
+    if (p.upper_proto == IP6_NH_ICMPV6 && p.upper_len > 0 &&
+        pkt[p.upper_offset] == ND_ROUTER_ADVERT) {
+        receive_ra(mn, &p, pkt);
+        return SIM_PASS; /* ns-3 still does its own autoconfiguration */
+    }
+    if (!is_mine(mn, p.hdr.dst))
+        return SIM_PASS;
+
+    switch (p.upper_proto) {
+    case IP6_NH_IPV6:
+        receive_tunnel(mn, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
+    case IP6_NH_ESP:
+    case IP6_NH_MOBILITY:
+        receive_signal(mn, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
+    default:
+        return SIM_PASS;
+    }
+}
+
+static void
+mn_link(void *ctx, uint32_t ifindex, int up)
+{
+    struct mip6_mn *mn = ctx;
+
+    if (ifindex != mn->cfg.ifindex)
+        return;
+    rec_mobility(mn->node.rec, sim_now_ns(), mn->node.id, ifindex,
+                 up ? REC_MOB_LINK_UP : REC_MOB_LINK_DOWN, NULL, 0, 0);
+}
+
+void
+mip6_mn_free(struct mip6_mn *mn)
+{
+    if (!mn)
+        return;
+    ipsec_db_free(&mn->node.ipsec);
+    free(mn);
+}
+
+struct mip6_mn *
+mip6_mn_install(uint32_t node, const struct mip6_mn_config *cfg, struct rec *rec, char *err,
+                size_t err_len)
+{
+    struct mip6_mn *mn;
+
+    if (!ip6_addr_is_unicast_routable(cfg->home_address) ||
+        !ip6_addr_is_unicast_routable(cfg->home_agent)) {
+        snprintf(err, err_len,
+                 "mobile node %u: home address and home agent address must be "
+                 "global unicast addresses",
+                 node);
+        return NULL;
+    }
+    if (cfg->home_prefix_len == 0 || cfg->home_prefix_len > 128 ||
+        !ip6_prefix_match(cfg->home_address, cfg->home_prefix, cfg->home_prefix_len)) {
+        snprintf(err, err_len, "mobile node %u: home address is not inside the home prefix /%u",
+                 node, cfg->home_prefix_len);
+        return NULL;
+    }
+    if (cfg->lifetime_s < 4 || cfg->lifetime_s > 0xffffu * 4) {
+        snprintf(err, err_len,
+                 "mobile node %u: binding lifetime %u s is out of range; use 4 to "
+                 "262140 s",
+                 node, cfg->lifetime_s);
+        return NULL;
+    }
+    mn = calloc(1, sizeof *mn);
+    if (!mn) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    mn->node.id = node;
+    mn->node.rec = rec;
+    mn->cfg = *cfg;
+    mn->state = MN_AT_HOME;
+    ipsec_db_init(&mn->node.ipsec);
+    mip6_timer_init(&mn->coa_timer, node, check_coa, mn);
+    mip6_timer_init(&mn->retransmit_timer, node, retransmit_bu, mn);
+    mip6_timer_init(&mn->refresh_timer, node, refresh_binding, mn);
+    /* RFC 6275 §11.8 does not fix the first sequence number. */
+    mn->bul.seq = (uint16_t)sim_random_u32(node);
+
+    if (sim_iface_mac48(node, cfg->ifindex, mn->mac) != SIM_OK ||
+        sim_tunnel_create(node, mn_tunnel_tx, mn, &mn->tunnel_ifindex) != SIM_OK ||
+        sim_set_ingress_hook(node, mn_ingress, mn) != SIM_OK ||
+        sim_set_link_hook(node, mn_link, mn) != SIM_OK) {
+        snprintf(err, err_len,
+                 "mobile node %u: interface %u not found or no IPv6 stack; install "
+                 "the internet stack and give the interface index of its "
+                 "access device",
+                 node, cfg->ifindex);
+        free(mn);
+        return NULL;
+    }
+    sim_addr_add(node, cfg->ifindex, cfg->home_address, cfg->home_prefix_len);
+    return mn;
+}
