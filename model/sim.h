@@ -133,8 +133,7 @@ int sim_autoconf_remove(uint32_t node, uint32_t ifindex, const uint8_t prefix[16
 /* Add a route; next_hop NULL means on-link.  A longer prefix always wins. */
 int sim_route_add(uint32_t node, const uint8_t prefix[16], uint8_t prefix_len, uint32_t ifindex,
                   const uint8_t *next_hop, uint32_t metric);
-int sim_route_remove(uint32_t node, const uint8_t prefix[16], uint8_t prefix_len,
-                     uint32_t ifindex);
+int sim_route_remove(uint32_t node, const uint8_t prefix[16], uint8_t prefix_len, uint32_t ifindex);
 
 /* The 48-bit MAC address of the interface's device, for EUI-64 identifiers. */
 int sim_iface_mac48(uint32_t node, uint32_t ifindex, uint8_t mac[6]);

@@ -1,0 +1,166 @@
+/*
+ * cmdline.c - ns-3 style "--name=value" arguments for scenario programs.
+ */
+#include "cmdline.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+cmdline_format(const struct cmdline_option *o, char *out, size_t out_len)
+{
+    switch (o->type) {
+    case CMDLINE_BOOL:
+        snprintf(out, out_len, "%s", *(bool *)o->value ? "true" : "false");
+        break;
+    case CMDLINE_UINT:
+        snprintf(out, out_len, "%" PRIu64, *(uint64_t *)o->value);
+        break;
+    case CMDLINE_DOUBLE:
+        snprintf(out, out_len, "%.17g", *(double *)o->value);
+        break;
+    case CMDLINE_STRING: {
+        const char *s = *(const char **)o->value;
+        snprintf(out, out_len, "%s", s ? s : "");
+        break;
+    }
+    }
+}
+
+static void
+print_help(const char *program, const char *summary, const struct cmdline_option *options, size_t n)
+{
+    printf("%s: %s\n\nUsage: %s [--name=value ...]\n\nOptions:\n", program, summary, program);
+    for (size_t i = 0; i < n; i++) {
+        const struct cmdline_option *o = &options[i];
+        char value[256];
+        cmdline_format(o, value, sizeof value);
+        printf("  --%s=", o->name);
+        switch (o->type) {
+        case CMDLINE_BOOL:
+            printf("BOOL");
+            break;
+        case CMDLINE_UINT:
+        case CMDLINE_DOUBLE:
+            printf("NUMBER");
+            break;
+        case CMDLINE_STRING:
+            printf("TEXT");
+            break;
+        }
+        printf("\n      %s", o->help);
+        if (o->unit)
+            printf(" [%s]", o->unit);
+        printf(" (default: %s)\n", value[0] ? value : "none");
+    }
+}
+
+static bool
+parse_bool(const char *text, bool *out)
+{
+    if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+/* Store text into the option; prints the error and returns false on failure. */
+static bool
+set_value(const char *program, const struct cmdline_option *o, const char *text)
+{
+    char *end = NULL;
+    const char *unit = o->unit ? o->unit : "";
+
+    switch (o->type) {
+    case CMDLINE_BOOL:
+        if (!parse_bool(text, o->value)) {
+            fprintf(stderr, "%s: invalid value '%s' for --%s: use true or false\n", program, text,
+                    o->name);
+            return false;
+        }
+        return true;
+    case CMDLINE_UINT: {
+        errno = 0;
+        unsigned long long v = strtoull(text, &end, 10);
+        if (errno || end == text || *end || text[0] == '-' || v < o->min || v > o->max) {
+            fprintf(stderr,
+                    "%s: invalid value '%s' for --%s: use a whole number from %.0f to "
+                    "%.0f %s\n",
+                    program, text, o->name, o->min, o->max, unit);
+            return false;
+        }
+        *(uint64_t *)o->value = v;
+        return true;
+    }
+    case CMDLINE_DOUBLE: {
+        errno = 0;
+        double v = strtod(text, &end);
+        if (errno || end == text || *end || !isfinite(v) || v < o->min || v > o->max) {
+            fprintf(stderr, "%s: invalid value '%s' for --%s: use a number from %g to %g %s\n",
+                    program, text, o->name, o->min, o->max, unit);
+            return false;
+        }
+        *(double *)o->value = v;
+        return true;
+    }
+    case CMDLINE_STRING:
+        *(const char **)o->value = text;
+        return true;
+    }
+    return false;
+}
+
+enum cmdline_result
+cmdline_parse(int argc, char **argv, const char *program, const char *summary,
+              const struct cmdline_option *options, size_t n_options)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (!strcmp(arg, "--help") || !strcmp(arg, "--PrintHelp") || !strcmp(arg, "-h")) {
+            print_help(program, summary, options, n_options);
+            return CMDLINE_HELP;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr,
+                    "%s: unexpected argument '%s': options have the form --name=value; "
+                    "run with --help to list them\n",
+                    program, arg);
+            return CMDLINE_ERROR;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct cmdline_option *o = NULL;
+        for (size_t k = 0; k < n_options; k++)
+            if (strlen(options[k].name) == name_len && !strncmp(options[k].name, name, name_len))
+                o = &options[k];
+        if (!o) {
+            fprintf(stderr, "%s: unknown option '--%.*s'; run with --help to list the options\n",
+                    program, (int)name_len, name);
+            return CMDLINE_ERROR;
+        }
+        /* "--flag" alone sets a boolean, as ns-3's CommandLine does. */
+        if (!eq && o->type == CMDLINE_BOOL) {
+            *(bool *)o->value = true;
+            continue;
+        }
+        if (!eq) {
+            fprintf(stderr, "%s: option --%s needs a value: --%s=VALUE\n", program, o->name,
+                    o->name);
+            return CMDLINE_ERROR;
+        }
+        if (!set_value(program, o, eq + 1))
+            return CMDLINE_ERROR;
+    }
+    return CMDLINE_OK;
+}
