@@ -1,0 +1,225 @@
+/*
+ * mip6sec-ns3.h - the C API that scenarios use to build and run an
+ * experiment on ns-3 (Debian's libns3, version 3.37).
+ *
+ * A scenario calls, in this order:
+ *   1. mip6sec_init(), then mip6sec_set_default() for any ns-3 default;
+ *   2. nodes, links, addresses, static routes, router advertisements;
+ *   3. the protocol model's setup (it uses sim.h), traffic, mobility,
+ *      attachment and tracing;
+ *   4. mip6sec_run_until(), once or several times, then mip6sec_destroy().
+ *
+ * Handles are plain numbers.  A node is its ns-3 node id.  An interface is
+ * the node's IPv6 interface index: 0 is the loopback, links and tunnels
+ * add 1, 2, ... in creation order.  A channel is its ns-3 channel id.  An
+ * application is a shim id counted from 0 in each run.
+ *
+ * Functions that can fail return 0 or a negative enum sim_status (sim.h),
+ * and mip6sec_last_error() then describes the failure.  Addresses are
+ * text ("2001:1:0:1::1"), prefixes are text with a length
+ * ("2001:1:0:1::/64").  Times are nanoseconds of simulated time since the
+ * start of the run, rates bit/s, distances metres.
+ *
+ * Use prefixes outside 2001:db8::/32: ns-3 routers drop documentation
+ * addresses when forwarding.
+ *
+ * Random streams.  With the same seed, run number and scenario, every
+ * random draw repeats.  The shim gives each component of node n fixed
+ * ns-3 stream numbers, so its draws stay the same when the scenario
+ * changes elsewhere:
+ *   sim_random_u32(n)                         n (ids from 2^20 - 1 up share 2^20 - 1)
+ *   IPv6 stack (ICMPv6 solicitation jitter)   2^20 + 256 n + 0 .. 63
+ *   CSMA device with ns-3 device index d      2^20 + 256 n + 64 + d
+ *   router advertisement daemon               2^20 + 256 n + 200
+ */
+#ifndef MIP6SEC_NS3_H
+#define MIP6SEC_NS3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rec.h"
+#include "sim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ----- run ----- */
+
+/*
+ * Set the seed (1 .. 2^32 - 1) and run number of ns-3's random number
+ * generator.  Call it first: before any node exists.
+ */
+int mip6sec_init(uint32_t seed, uint64_t run);
+
+/* The ns-3 version the shim was built against, e.g. "3.37". */
+const char *mip6sec_ns3_version(void);
+
+/*
+ * Set the default of an ns-3 attribute, e.g.
+ * ("ns3::Icmpv6L4Protocol::DadTimeout", "1s").  Objects created afterwards
+ * use it.  SIM_ERR_INVALID when the name or value is not accepted.
+ */
+int mip6sec_set_default(const char *name, const char *value);
+
+/* Run the simulation until stop_ns (not before the current time). */
+int mip6sec_run_until(uint64_t stop_ns);
+
+/* Destroy the simulation and the shim's state; handles become invalid. */
+void mip6sec_destroy(void);
+
+/* A description of the last failure, "" when none; valid until the next call. */
+const char *mip6sec_last_error(void);
+
+/* ----- nodes and links ----- */
+
+/* Create a node with an IPv6-only internet stack (no IPv4). */
+int mip6sec_node_create(uint32_t *node_out);
+
+/* Enable IPv6 forwarding on all of the node's interfaces, present and future. */
+int mip6sec_node_set_router(uint32_t node);
+
+/* Connect two nodes by a point-to-point link; each end gets an IPv6 interface. */
+int mip6sec_p2p_link(uint32_t node_a, uint32_t node_b, uint64_t rate_bps, uint64_t delay_ns,
+                     uint32_t *ifindex_a, uint32_t *ifindex_b);
+
+/* Create a CSMA (Ethernet-like) channel. */
+int mip6sec_csma_channel(uint64_t rate_bps, uint64_t delay_ns, uint32_t *channel_out);
+
+/* Give the node a CSMA device on the channel and an IPv6 interface on it. */
+int mip6sec_csma_attach(uint32_t channel, uint32_t node, uint32_t *ifindex_out);
+
+/*
+ * Add a global address with its prefix length, "2001:1:0:1::1/64", and the
+ * on-link route for that prefix.  Link-local addresses are automatic.
+ */
+int mip6sec_addr_assign(uint32_t node, uint32_t ifindex, const char *address_prefix);
+
+/* Add a static route; next_hop NULL or "" means the prefix is on-link. */
+int mip6sec_route_static(uint32_t node, const char *prefix, const char *next_hop, uint32_t ifindex);
+
+/* Flags of mip6sec_radvd(). */
+#define MIP6SEC_RA_HOME_AGENT 0x1u /* set the Home Agent (H) bit, RFC 6275 section 7.1 */
+
+/*
+ * Send router advertisements on a router's interface with ns-3's Radvd:
+ * unsolicited ones every min..max ms (RFC 6275 section 7.5 allows down to
+ * 30..70 ms) and solicited ones.  They advertise the prefix with the
+ * on-link and autonomous flags, so hosts autoconfigure an address.
+ * Configure before the first mip6sec_run_until().  Radvd cannot set the
+ * hop limit per packet, so the router's default hop limit becomes 255, the
+ * value RFC 4861 requires of advertisements.  Packets it forwards keep
+ * their own.
+ * NOTE: Radvd in ns-3.37 never sends the Advertisement Interval option.
+ */
+int mip6sec_radvd(uint32_t node, uint32_t ifindex, const char *prefix, uint32_t min_interval_ms,
+                  uint32_t max_interval_ms, unsigned flags);
+
+/* ----- traffic ----- */
+
+/*
+ * Send UDP packets of packet_size bytes (12 .. 65507) from the node to
+ * address:port every interval_ns from start_ns until stop_ns, with ns-3's
+ * UdpClient.  Each payload starts with a 12-byte SeqTsHeader whose first
+ * 32-bit word is the sequence number, counted from 0.
+ */
+int mip6sec_udp_cbr(uint32_t node, const char *address, uint16_t port, uint32_t packet_size,
+                    uint64_t interval_ns, uint64_t start_ns, uint64_t stop_ns, uint32_t *app_out);
+
+/* Receive UDP on address:port of the node with ns-3's PacketSink. */
+int mip6sec_udp_sink(uint32_t node, const char *address, uint16_t port, uint32_t *app_out);
+
+/* Echo UDP datagrams received on the port (any address), from now on. */
+int mip6sec_udp_echo_server(uint32_t node, uint16_t port, uint32_t *app_out);
+
+/* Send count UDP echo requests of packet_size bytes, one per interval_ns. */
+int mip6sec_udp_echo_client(uint32_t node, const char *address, uint16_t port, uint32_t packet_size,
+                            uint64_t interval_ns, uint32_t count, uint64_t start_ns,
+                            uint64_t stop_ns, uint32_t *app_out);
+
+/*
+ * Packets and bytes an application has handled so far: sent for
+ * mip6sec_udp_cbr, received for the sink and the echo server, replies
+ * received for the echo client.  Either pointer may be NULL.
+ */
+int mip6sec_app_counts(uint32_t app, uint64_t *packets, uint64_t *bytes);
+
+/* ----- mobility ----- */
+
+/* Place the node at a fixed position. */
+int mip6sec_position(uint32_t node, double x, double y, double z);
+
+/* Move the node from a position at a constant velocity (m/s) from now on. */
+int mip6sec_velocity(uint32_t node, double x, double y, double z, double vx, double vy, double vz);
+
+/*
+ * Move the node as the entries for $node_(trace_node) in an ns-2 mobility
+ * trace file describe.  SIM_ERR_NOT_FOUND when the file cannot be read or
+ * has no entry for trace_node; SIM_ERR_INVALID when the node already has a
+ * position or velocity.
+ */
+int mip6sec_ns2_trace(uint32_t node, const char *path, uint32_t trace_node);
+
+/* ----- layer-2 attachment of a CSMA device ----- */
+
+/* Give a CSMA channel the position of its access point. */
+int mip6sec_channel_position(uint32_t channel, double x, double y, double z);
+
+/*
+ * Called when a device leaves a channel (up = 0) or joins one (up = 1),
+ * in the node's context, after the node's sim.h link hook.
+ */
+typedef void (*mip6sec_attach_fn)(void *ctx, uint32_t node, uint32_t ifindex, uint32_t channel,
+                                  int up);
+
+/* Set the callback for every attachment change in this run; NULL removes it. */
+void mip6sec_attach_callback(mip6sec_attach_fn fn, void *ctx);
+
+/*
+ * Keep the node's CSMA device on the nearest positioned channel: every
+ * check_interval_ns (0 means 10 ms) compare the node's position with the
+ * channels' and move the device when another channel is nearer than the
+ * current one by more than hysteresis_m.  A move detaches the device (link
+ * down), so frames on the old channel no longer reach it.  It attaches the
+ * device to the new channel (link up) as soon as the old channel is not in
+ * the middle of a transmission, within microseconds.
+ */
+int mip6sec_attach_nearest(uint32_t node, uint32_t ifindex, uint64_t check_interval_ns,
+                           double hysteresis_m);
+
+/* Move the node's CSMA device to the channel at time at_ns, as above. */
+int mip6sec_attach_move(uint32_t node, uint32_t ifindex, uint32_t channel, uint64_t at_ns);
+
+/* ----- tracing ----- */
+
+/*
+ * Called for each IPv6 event on a traced node.  pkt contains the first
+ * caplen (at most 256) bytes of the packet, IPv6 header first, and
+ * wire_len is the whole packet's length.  kind is REC_SEND (originated
+ * here), REC_RECEIVE (arrived on ifindex), REC_FORWARD (forwarded out of
+ * ifindex), REC_DELIVER (handed to a local upper layer), REC_DROP or
+ * REC_TX (left through ifindex).  drop is REC_DROP_NONE unless kind is
+ * REC_DROP.  For a drop on the forwarding path ns-3 reports ifindex 0, and
+ * a router without a route drops without any event.  The callback must
+ * only record, because it runs inside ns-3's packet processing.
+ */
+typedef void (*mip6sec_trace_fn)(void *ctx, uint32_t node, uint32_t ifindex, enum rec_kind kind,
+                                 const uint8_t *pkt, size_t caplen, size_t wire_len, uint64_t uid,
+                                 enum rec_drop drop);
+
+/* Trace the node's IPv6 layer; a second call replaces the callback. */
+int mip6sec_trace_node(uint32_t node, mip6sec_trace_fn fn, void *ctx);
+
+/*
+ * Write the frames of the node's interface to <prefix>-<node>-<ifindex>.pcap:
+ * Ethernet frames for CSMA devices, raw IPv6 packets for point-to-point
+ * links and tunnels.
+ */
+int mip6sec_pcap(uint32_t node, uint32_t ifindex, const char *prefix);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIP6SEC_NS3_H */
