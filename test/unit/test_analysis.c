@@ -1,0 +1,445 @@
+/*
+ * test_analysis.c - mip6sec-analysis on a synthetic run recorded through
+ * the rec API, with four handoffs at known times.
+ *
+ * Nodes: 0 mn, 1 ha, 2 cn.  The CN sends UDP datagram k (SeqTs sequence
+ * k) to the home address at 1000 + 10k ms, k = 0 .. 399, and each one that
+ * arrives is delivered 5 ms later.  Times below are in ms.
+ *
+ *   handoff  down   up  move  CoA ready      BU    BA  first data   latency  lost
+ *   1        1500 1550  1600  1700 (CoA1)  1710  1730  1745 decap    245      23
+ *   2        3000 3040  3100  3250 (CoA2)  3260  3290  3305 decap    305      30
+ *   3        4000 4020  4060  home         4075  4090  4105 deliver  105      10
+ *   4        4500 4540  4600  4700 (CoA1)  4710     -  -             -        -
+ *   5        5800 5840  5900  6000 (CoA2)  6010  6030 rejected  -    -        -
+ *
+ * Handoff 2's first BA rejects its BU (status 135) and the retry's BA is
+ * accepted at 3290.  Handoff 5's only BA rejects the binding.
+ *
+ * Losses, counted by hand: handoff 1 opens after the delivery at 1495
+ * (k = 49) and closes at 1745; k = 50 .. 74 were sent in between, k = 74
+ * arrived first through CoA1 and k = 60 arrived late (buffered), so 23 are
+ * lost.  Handoff 2: k = 200 .. 230 sent in (2995, 3305), only k = 230
+ * arrived: 30.  Handoff 3: k = 300 .. 310 sent in (3995, 4105), only
+ * k = 310 arrived: 10.
+ *
+ * Statistics over handoffs 1-3 (sample standard deviation):
+ *   latency 0.245, 0.305, 0.105 s: mean 0.218, median 0.245, sd 0.103
+ *   lost 23, 30, 10: mean 21.0, median 23.0, sd 10.15
+ *   link down to up 50, 40, 20 ms: mean 0.037, median 0.040, sd 0.015
+ *   movement to CoA 100, 150 ms (handoff 3 has no CoA): 0.125, 0.125, 0.035
+ *   BU to BA 20, 30, 15 ms: mean 0.022, median 0.020, sd 0.008
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "rec.h"
+
+#ifndef MIP6SEC_ANALYSIS_PATH
+#define MIP6SEC_ANALYSIS_PATH "mip6sec-analysis"
+#endif
+
+#define MS 1000000ull
+
+enum { MN = 0, HA = 1, CN = 2 };
+
+#define ADDR(net, host) 0xfd, 0x00, 0x00, net, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, host
+static const uint8_t hoa[16] = {ADDR(1, 0x64)}, ha[16] = {ADDR(1, 0x01)}, cn[16] = {ADDR(3, 0x01)},
+                     coa1[16] = {ADDR(2, 0x64)}, coa2[16] = {ADDR(4, 0x64)},
+                     other[16] = {ADDR(5, 0x01)};
+
+static char dir[64];
+
+static void
+remove_dir(void)
+{
+    rmdir(dir);
+}
+
+static void
+db_path(char *out, size_t len, const char *name)
+{
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/test_analysis.XXXXXX");
+        if (!mkdtemp(dir)) {
+            perror("mkdtemp");
+            exit(1);
+        }
+        atexit(remove_dir);
+    }
+    snprintf(out, len, "%s/%s", dir, name);
+}
+
+static void
+remove_db(const char *path)
+{
+    char name[256];
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "%s%s", path, suffixes[i]);
+        unlink(name);
+    }
+}
+
+static size_t
+put_ipv6(uint8_t *p, uint16_t payload_len, uint8_t next, const uint8_t *src, const uint8_t *dst)
+{
+    memset(p, 0, 40);
+    p[0] = 0x60;
+    p[4] = (uint8_t)(payload_len >> 8);
+    p[5] = (uint8_t)payload_len;
+    p[6] = next;
+    p[7] = 64;
+    memcpy(p + 8, src, 16);
+    memcpy(p + 24, dst, 16);
+    return 40;
+}
+
+/* UDP with a SeqTsHeader carrying seq; returns the packet length. */
+static size_t
+put_udp(uint8_t *p, const uint8_t *src, const uint8_t *dst, uint32_t seq)
+{
+    size_t n = put_ipv6(p, 20, 17, src, dst);
+    memset(p + n, 0, 20);
+    p[n + 5] = 20;
+    p[n + 8] = (uint8_t)(seq >> 24);
+    p[n + 9] = (uint8_t)(seq >> 16);
+    p[n + 10] = (uint8_t)(seq >> 8);
+    p[n + 11] = (uint8_t)seq;
+    return n + 20;
+}
+
+/* IPv6-in-IPv6 around a CN -> home address packet: UDP with seq, or an ICMPv6 echo request. */
+static size_t
+put_tunnel(uint8_t *p, const uint8_t *outer_dst, bool udp, uint32_t seq)
+{
+    size_t n = put_ipv6(p, udp ? 60 : 48, 41, ha, outer_dst);
+    if (udp)
+        return n + put_udp(p + n, cn, hoa, seq);
+    n += put_ipv6(p + n, 8, 58, cn, hoa);
+    memset(p + n, 0, 8);
+    p[n] = 128;
+    return n + 8;
+}
+
+static void
+packet(struct rec *r, uint64_t ms, uint32_t node, enum rec_kind kind, const uint8_t *pkt,
+       size_t len)
+{
+    static uint64_t uid = 1;
+    rec_packet(r, ms * MS, node, 1, kind, pkt, len, len + 1000, uid++, 0, REC_DROP_NONE);
+}
+
+/* Datagram k from the CN, and its path to the mobile node if it arrives. */
+static void
+record_datagram(struct rec *r, uint32_t k)
+{
+    uint8_t pkt[200];
+    uint64_t sent = 1000 + 10 * (uint64_t)k;
+    size_t len = put_udp(pkt, cn, hoa, k);
+    packet(r, sent, CN, REC_SEND, pkt, len);
+    packet(r, sent, CN, REC_TX, pkt, len);
+
+    const uint8_t *via = NULL;
+    uint64_t arrives = sent + 5;
+    bool home = false;
+    if (sent < 1500 || (sent >= 4100 && sent < 4500)) {
+        home = true;
+    } else if (k == 60) {
+        via = coa1; /* buffered at the HA during handoff 1, arrives after the first data */
+        arrives = 1750;
+    } else if (sent >= 1740 && sent < 3000) {
+        via = coa1;
+    } else if (sent >= 3300 && sent < 4000) {
+        via = coa2;
+    } else {
+        return; /* lost */
+    }
+
+    if (!home) {
+        uint8_t tun[200];
+        size_t tlen = put_tunnel(tun, via, true, k);
+        packet(r, sent + 2, HA, REC_ENCAP, tun, tlen);
+        packet(r, sent + 2, HA, REC_SEND, tun, tlen); /* outer dst is the CoA: not a CN send */
+        packet(r, arrives, MN, REC_RECEIVE, tun, tlen);
+        packet(r, arrives, MN, REC_DECAP, tun, tlen);
+    } else {
+        packet(r, arrives, MN, REC_RECEIVE, pkt, len);
+    }
+    packet(r, arrives, MN, REC_DELIVER, pkt, len);
+}
+
+static void
+mob(struct rec *r, uint64_t ms, uint32_t node, enum rec_mob kind, const uint8_t *addr,
+    int64_t value, int64_t value2)
+{
+    rec_mobility(r, ms * MS, node, 1, kind, addr, value, value2);
+}
+
+static void
+record_mobility(struct rec *r)
+{
+    mob(r, 1500, MN, REC_MOB_LINK_DOWN, NULL, 0, 0);
+    mob(r, 1550, MN, REC_MOB_LINK_UP, NULL, 0, 0);
+    mob(r, 1600, MN, REC_MOB_MOVEMENT, NULL, 0, 0);
+    mob(r, 1700, MN, REC_MOB_COA_READY, coa1, 0, 0);
+    mob(r, 1710, MN, REC_MOB_BU_SENT, coa1, 1, 0);
+    mob(r, 1720, HA, REC_MOB_BU_RECEIVED, coa1, 1, 0);
+    mob(r, 1720, HA, REC_MOB_BINDING_ADD, hoa, 0, 0);
+    mob(r, 1721, HA, REC_MOB_BA_SENT, coa1, 0, 1);
+    mob(r, 1730, MN, REC_MOB_BA_RECEIVED, NULL, 0, 1);
+    mob(r, 1731, MN, REC_MOB_REGISTERED, NULL, 0, 0);
+
+    mob(r, 3000, MN, REC_MOB_LINK_DOWN, NULL, 0, 0);
+    mob(r, 3040, MN, REC_MOB_LINK_UP, NULL, 0, 0);
+    mob(r, 3100, MN, REC_MOB_MOVEMENT, NULL, 0, 0);
+    mob(r, 3200, MN, REC_MOB_COA_READY, coa1, -1, 4); /* duplicate address detection failed */
+    mob(r, 3250, MN, REC_MOB_COA_READY, coa2, 0, 0);
+    mob(r, 3260, MN, REC_MOB_BU_SENT, coa2, 2, 0);
+    mob(r, 3270, MN, REC_MOB_BA_RECEIVED, NULL, 135, 2); /* sequence out of window */
+    mob(r, 3271, MN, REC_MOB_BU_SENT, coa2, 3, 0);
+    mob(r, 3275, HA, REC_MOB_BINDING_UPDATE, hoa, 0, 0);
+    mob(r, 3290, MN, REC_MOB_BA_RECEIVED, NULL, 0, 3);
+
+    mob(r, 4000, MN, REC_MOB_LINK_DOWN, NULL, 0, 0);
+    mob(r, 4020, MN, REC_MOB_LINK_UP, NULL, 0, 0);
+    mob(r, 4060, MN, REC_MOB_MOVEMENT, NULL, 0, 0);
+    mob(r, 4070, MN, REC_MOB_RETURNED_HOME, hoa, 0, 0);
+    mob(r, 4075, MN, REC_MOB_BU_SENT, hoa, 4, 0);
+    mob(r, 4085, HA, REC_MOB_BINDING_DELETE, hoa, 0, 0);
+    mob(r, 4090, MN, REC_MOB_BA_RECEIVED, NULL, 0, 4);
+
+    mob(r, 4500, MN, REC_MOB_LINK_DOWN, NULL, 0, 0);
+    mob(r, 4540, MN, REC_MOB_LINK_UP, NULL, 0, 0);
+    mob(r, 4600, MN, REC_MOB_MOVEMENT, NULL, 0, 0);
+    mob(r, 4700, MN, REC_MOB_COA_READY, coa1, 0, 0);
+    mob(r, 4710, MN, REC_MOB_BU_SENT, coa1, 5, 0);
+    mob(r, 5710, MN, REC_MOB_BU_TIMEOUT, NULL, 2000, 0);
+    mob(r, 5711, MN, REC_MOB_BU_SENT, coa1, 6, 0);
+
+    mob(r, 5800, MN, REC_MOB_LINK_DOWN, NULL, 0, 0);
+    mob(r, 5840, MN, REC_MOB_LINK_UP, NULL, 0, 0);
+    mob(r, 5900, MN, REC_MOB_MOVEMENT, NULL, 0, 0);
+    mob(r, 6000, MN, REC_MOB_COA_READY, coa2, 0, 0);
+    mob(r, 6010, MN, REC_MOB_BU_SENT, coa2, 7, 0);
+    mob(r, 6030, MN, REC_MOB_BA_RECEIVED, NULL, 129, 7); /* administratively prohibited */
+}
+
+/* Events that the analysis must ignore. */
+static void
+record_distractions(struct rec *r)
+{
+    uint8_t pkt[200];
+    size_t len;
+
+    /* A tunnelled ICMPv6 echo through CoA2 before the first UDP data of handoff 2. */
+    len = put_tunnel(pkt, coa2, false, 0);
+    packet(r, 3295, MN, REC_DECAP, pkt, len);
+    /* A UDP datagram through the old care-of address during handoff 2. */
+    len = put_tunnel(pkt, coa1, true, 9999);
+    packet(r, 3280, MN, REC_DECAP, pkt, len);
+    /* A second CN flow to another host, with sequence numbers inside the loss windows. */
+    len = put_udp(pkt, cn, other, 55);
+    packet(r, 1600, CN, REC_SEND, pkt, len);
+    len = put_udp(pkt, cn, other, 210);
+    packet(r, 3100, CN, REC_SEND, pkt, len);
+    /* Another host's datagram 65 reaches the mobile node; the CN's 65 is still lost. */
+    len = put_udp(pkt, other, hoa, 65);
+    packet(r, 1760, MN, REC_DELIVER, pkt, len);
+    /* A BU refresh while the link is down is not the BU of the new care-of address. */
+    mob(r, 3010, MN, REC_MOB_BU_SENT, coa1, 9, 0);
+    /* Uplink UDP from the mobile node to the CN. */
+    for (uint32_t m = 0; m < 40; m++) {
+        len = put_udp(pkt, hoa, cn, m);
+        packet(r, 1003 + 100 * (uint64_t)m, MN, REC_SEND, pkt, len);
+        packet(r, 1008 + 100 * (uint64_t)m, CN, REC_DELIVER, pkt, len);
+    }
+}
+
+/* Record the scenario; with close false the run stays 'running' with its index unbuilt. */
+static void
+record_scenario(const char *path, bool close)
+{
+    char err[512];
+    struct rec *r = rec_open(path, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "rec_open: %s\n", err);
+        exit(1);
+    }
+    rec_param(r, "scenario", "synthetic");
+    rec_begin(r, 1, 1, "3.37", "0.1.0");
+    rec_node(r, MN, "mn");
+    rec_node(r, HA, "ha");
+    rec_node(r, CN, "cn");
+    record_mobility(r);
+    record_distractions(r);
+    for (uint32_t k = 0; k < 400; k++)
+        record_datagram(r, k);
+    if (close)
+        CHECK_EQ_INT(rec_close(r, REC_COMPLETE), 0);
+    else
+        rec_flush(r);
+}
+
+/* Run the analysis with args; returns its exit status and stores stdout and stderr in out. */
+static int
+run_analysis(const char *args, char *out, size_t len)
+{
+    const char *bin = getenv("MIP6SEC_ANALYSIS");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin ? bin : MIP6SEC_ANALYSIS_PATH, args);
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        perror("popen");
+        check_failures++;
+        out[0] = '\0';
+        return -1;
+    }
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#define CHECK_CONTAINS(text, needle)                                                               \
+    do {                                                                                           \
+        if (!strstr((text), (needle))) {                                                           \
+            fprintf(stderr, "%s:%d: output lacks \"%s\"; output was:\n%s\n", __FILE__, __LINE__,   \
+                    (needle), (text));                                                             \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static void
+csv_rows_match_hand_values(void)
+{
+    char path[256], args[512], out[16384];
+    db_path(path, sizeof path, "complete.db");
+    record_scenario(path, true);
+    snprintf(args, sizeof args, "--csv '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    const char *expected =
+        "node,node_name,handoff,link_down_s,link_up_s,movement_s,coa_ready_s,bu_sent_s,"
+        "ba_received_s,ba_status,first_data_s,latency_s,lost_packets,care_of_address,"
+        "returned_home,included,note\n"
+        "0,mn,1,1.500,1.550,1.600,1.700,1.710,1.730,0,1.745,0.245,23,fd00:2::64,0,1,\n"
+        "0,mn,2,3.000,3.040,3.100,3.250,3.260,3.290,0,3.305,0.305,30,fd00:4::64,0,1,\n"
+        "0,mn,3,4.000,4.020,4.060,-,4.075,4.090,0,4.105,0.105,10,,1,1,\n"
+        "0,mn,4,4.500,4.540,4.600,4.700,4.710,-,-,-,-,-,fd00:2::64,0,0,no BA received\n"
+        "0,mn,5,5.800,5.840,5.900,6.000,6.010,6.030,129,-,-,-,fd00:4::64,0,0,"
+        "BA rejected the binding (status 129)\n";
+    if (strcmp(out, expected) != 0) {
+        fprintf(stderr, "CSV output differs.\nreturned:\n%s\nexpected:\n%s\n", out, expected);
+        check_failures++;
+    }
+    remove_db(path);
+}
+
+static void
+table_statistics_match_hand_values(void)
+{
+    char path[256], args[512], out[16384];
+    db_path(path, sizeof path, "table.db");
+    record_scenario(path, true);
+    snprintf(args, sizeof args, "'%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+
+    CHECK_CONTAINS(out, "status complete\n");
+    CHECK(strstr(out, "warning") == NULL);
+    CHECK_CONTAINS(out, "mobile node 0 (mn)\n");
+    CHECK(strstr(out, "mobile node 1") == NULL);
+    CHECK_CONTAINS(out, "latency[s]");
+    CHECK_CONTAINS(out, "  1      1.500      1.550      1.600      1.700      1.710      1.730"
+                        "      0      1.745      0.245      23  fd00:2::64\n");
+    CHECK_CONTAINS(out, "  3      4.000      4.020      4.060          -      4.075      4.090"
+                        "      0      4.105      0.105      10  (home link)\n");
+    CHECK_CONTAINS(out, "  4      4.500      4.540      4.600      4.700      4.710          -"
+                        "      -          -          -       -  fd00:2::64\n");
+    CHECK_CONTAINS(out, "note: node 0 handoff 4: no BA received; excluded from the statistics\n");
+    CHECK_CONTAINS(out, "note: node 0 handoff 5: BA rejected the binding (status 129); excluded "
+                        "from the statistics\n");
+    CHECK_CONTAINS(out, "statistics over 3 of 5 handoffs");
+    CHECK_CONTAINS(out, "latency (down to data)        3      0.218      0.245      0.103\n");
+    CHECK_CONTAINS(out, "link down to link up          3      0.037      0.040      0.015\n");
+    CHECK_CONTAINS(out, "movement to CoA ready         2      0.125      0.125      0.035\n");
+    CHECK_CONTAINS(out, "BU sent to BA received        3      0.022      0.020      0.008\n");
+    CHECK_CONTAINS(out, "BA received to first data     3      0.015      0.015      0.000\n");
+    CHECK_CONTAINS(out, "lost packets (count)          3       21.0       23.0      10.15\n");
+    remove_db(path);
+}
+
+static void
+killed_run_is_analysed_with_warning(void)
+{
+    char path[256], args[512], out[16384];
+    db_path(path, sizeof path, "killed.db");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        record_scenario(path, false);
+        _exit(0); /* no rec_close: status stays 'running', no analysis index */
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ_INT(WEXITSTATUS(status), 0);
+
+    snprintf(args, sizeof args, "'%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    CHECK_CONTAINS(out, "warning: run status is 'running', not 'complete': the run is "
+                        "incomplete; results cover what was recorded\n");
+    CHECK_CONTAINS(out, "note: building index packet_event_node_kind_time");
+    CHECK_CONTAINS(out, "latency (down to data)        3      0.218      0.245      0.103\n");
+
+    /* In CSV mode the warning goes to stderr, which run_analysis merges. */
+    snprintf(args, sizeof args, "--csv '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    CHECK_CONTAINS(out, "warning: run status is 'running'");
+    CHECK(strstr(out, "note: building index") == NULL);
+    CHECK_CONTAINS(out, "0,mn,2,3.000,3.040,3.100,3.250,3.260,3.290,0,3.305,0.305,30,");
+    remove_db(path);
+}
+
+static void
+unusable_inputs_exit_2(void)
+{
+    char path[256], args[512], out[16384];
+
+    CHECK_EQ_INT(run_analysis("'/nonexistent/run.db'", out, sizeof out), 2);
+    CHECK_CONTAINS(out, "/nonexistent/run.db: file not found");
+
+    CHECK_EQ_INT(run_analysis("", out, sizeof out), 2);
+    CHECK_CONTAINS(out, "usage: mip6sec-analysis [--csv] RUN.db");
+    CHECK_EQ_INT(run_analysis("--bogus x.db", out, sizeof out), 2);
+    CHECK_CONTAINS(out, "unexpected argument '--bogus'");
+
+    db_path(path, sizeof path, "text.db");
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("this is not a database, it is plain text that is long enough to matter\n", f);
+        fclose(f);
+    }
+    snprintf(args, sizeof args, "'%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 2);
+    CHECK_CONTAINS(out, "not a mip6sec database");
+    remove_db(path);
+
+    /* A run with only a home agent has no mobile node. */
+    db_path(path, sizeof path, "no-mn.db");
+    struct rec *r = rec_open(path, NULL, 0);
+    rec_begin(r, 1, 1, "3.37", "0.1.0");
+    rec_mobility(r, 5 * MS, HA, 1, REC_MOB_BINDING_ADD, hoa, 0, 0);
+    CHECK_EQ_INT(rec_close(r, REC_COMPLETE), 0);
+    snprintf(args, sizeof args, "'%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 2);
+    CHECK_CONTAINS(out, "no mobile node");
+    remove_db(path);
+}
+
+CHECK_MAIN(TEST(csv_rows_match_hand_values), TEST(table_statistics_match_hand_values),
+           TEST(killed_run_is_analysed_with_warning), TEST(unusable_inputs_exit_2))
