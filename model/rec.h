@@ -1,9 +1,10 @@
 /*
  * rec.h - the SQLite event recorder.
  *
- * One database per run.  The run table holds every parameter and the run's
- * status; the event tables hold one row per packet event and per mobility
- * event.  docs/database.md documents the schema for people who query it.
+ * One database per run.  The run table contains the run's status and the
+ * param table every parameter.  The event tables contain one row per
+ * packet event and per mobility event.  docs/database.md documents the
+ * schema for people who query it.
  *
  * Inserts go through prepared statements inside transactions that commit
  * every REC_BATCH_ROWS rows, so a run that is killed loses at most the

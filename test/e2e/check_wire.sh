@@ -1,0 +1,79 @@
+#!/bin/sh
+# Check the pcap files of the end-to-end handoff run with tshark: no
+# packet is malformed, every BU leaves the mobile node as IPv6 ->
+# destination options (Home Address option) -> ESP -> Mobility Header and
+# every BA arrives as IPv6 -> type 2 routing header -> ESP -> Mobility
+# Header (RFC 3776 section 3.1), and with the run's exported keys tshark
+# decrypts every ESP packet and finds every ICV good.
+# Usage: check_wire.sh OUTDIR (holding handoff-*.pcap and handoff-esp_sa)
+set -u
+dir=$1
+passed=0
+failed=0
+
+expect() {
+	if [ "$2" = "$3" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL $1: got '$2', expected '$3'"
+	fi
+}
+
+expect_at_least() {
+	if [ "$2" -ge "$3" ] 2>/dev/null; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL $1: got '$2', expected at least $3"
+	fi
+}
+
+# tshark reads the SA table from a profile folder of its own.
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+mkdir -p "$profile/profiles/mip6sec"
+cp "$dir/handoff-esp_sa" "$profile/profiles/mip6sec/esp_sa"
+
+shark() {
+	WIRESHARK_CONFIG_DIR=$profile tshark -C mip6sec \
+		-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE "$@" \
+		2>/dev/null
+}
+
+# The mobile node's home address is the source of its first SA (SA1).
+hoa=$(head -n 1 "$dir/handoff-esp_sa" | cut -d, -f2 | tr -d '"')
+mn_pcap=$(ls "$dir"/handoff-0-*.pcap | head -n 1)
+
+for pcap in "$dir"/handoff-*.pcap; do
+	name=$(basename "$pcap")
+	expect_at_least "packets in $name" "$(shark -r "$pcap" | wc -l)" 1
+	expect "malformed packets in $name" "$(shark -r "$pcap" -Y _ws.malformed | wc -l)" 0
+	expect "ESP packets with a bad ICV in $name" "$(shark -r "$pcap" -Y 'esp.icv_bad == 1' |
+		wc -l)" 0
+done
+
+bus=$(shark -r "$mn_pcap" -Y 'mip6.mhtype == 5' -T fields -E separator=' ' \
+	-e frame.protocols -e ipv6.opt.mipv6.home_address -e esp.icv_good -e ipv6.src \
+	-e mip6.acoa.acoa)
+expect_at_least "BUs in the mobile node's capture" "$(printf '%s\n' "$bus" | grep -c .)" 2
+printf '%s\n' "$bus" | while read -r chain home icv src acoa; do
+	[ "$chain" = "eth:ethertype:ipv6:ipv6.dstopts:esp:mipv6" ] &&
+		[ "$home" = "$hoa" ] && [ "$icv" = 1 ] && [ "$acoa" = "$src" ] ||
+		echo "bad BU: $chain $home $icv $src $acoa"
+done >"$profile/bad-bu"
+expect "BUs without the RFC 3776 layout" "$(cat "$profile/bad-bu")" ""
+
+bas=$(shark -r "$mn_pcap" -Y 'mip6.mhtype == 6' -T fields -E separator=' ' \
+	-e frame.protocols -e ipv6.routing.type -e ipv6.routing.mipv6.home_address \
+	-e esp.icv_good -e mip6.ba.status)
+expect_at_least "BAs in the mobile node's capture" "$(printf '%s\n' "$bas" | grep -c .)" 2
+printf '%s\n' "$bas" | while read -r chain type home icv status; do
+	[ "$chain" = "eth:ethertype:ipv6:ipv6.routing:esp:mipv6" ] && [ "$type" = 2 ] &&
+		[ "$home" = "$hoa" ] && [ "$icv" = 1 ] && [ "$status" = 0 ] ||
+		echo "bad BA: $chain $type $home $icv $status"
+done >"$profile/bad-ba"
+expect "BAs without the RFC 3776 layout" "$(cat "$profile/bad-ba")" ""
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

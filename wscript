@@ -1,0 +1,83 @@
+# -*- Mode: python; py-indent-offset: 4; indent-tabs-mode: nil -*-
+#
+# waf build of mip6sec for ns-3 source trees up to 3.35.  Copy or link
+# this folder to contrib/mip6sec and run ./waf configure && ./waf build.
+# CMakeLists.txt is the primary build (Debian's ns-3.37); the test
+# wscript_matches_cmake keeps the lists below equal to CMake's.
+
+# ns-3 modules the module depends on.
+NS3_MODULES = ['core', 'network', 'internet', 'internet-apps', 'applications', 'csma',
+               'point-to-point', 'mobility', 'virtual-net-device']
+
+
+def configure(conf):
+    conf.check_cfg(package='libcrypto', args=['--cflags', '--libs'], uselib_store='CRYPTO',
+                   mandatory=True)
+    conf.check_cfg(package='sqlite3', args=['--cflags', '--libs'], uselib_store='SQLITE3',
+                   mandatory=True)
+    conf.check_cfg(package='gsl', args=['--cflags', '--libs'], uselib_store='GSL',
+                   mandatory=True)
+    conf.env.append_value('CFLAGS', ['-std=c11'])
+
+
+def build(bld):
+    module = bld.create_ns3_module('mip6sec', NS3_MODULES)
+    # The protocol model is C; waf compiles .c files with the C compiler
+    # once the module has the 'c' feature.
+    module.features += ' c'
+    module.includes = ['model', 'shim']
+    module.use += ['CRYPTO', 'SQLITE3']
+    module.source = [
+        'model/addrmap.c',
+        'model/esp.c',
+        'model/ha.c',
+        'model/ipsec.c',
+        'model/ipv6.c',
+        'model/keys.c',
+        'model/mh.c',
+        'model/mn.c',
+        'model/nd.c',
+        'model/pktinfo.c',
+        'model/rec.c',
+        'model/signal.c',
+        'model/timer.c',
+        'shim/apps.cc',
+        'shim/mobility.cc',
+        'shim/node-state.cc',
+        'shim/sim-ns3.cc',
+        'shim/topology.cc',
+        'shim/trace.cc',
+    ]
+
+    headers = bld(features='ns3header')
+    headers.module = 'mip6sec'
+    headers.source = [
+        'model/addrmap.h',
+        'model/cursor.h',
+        'model/esp.h',
+        'model/ha.h',
+        'model/ipsec.h',
+        'model/ipv6.h',
+        'model/mh.h',
+        'model/mip6.h',
+        'model/mip6sec.h',
+        'model/mn.h',
+        'model/nd.h',
+        'model/pktinfo.h',
+        'model/rec.h',
+        'model/sim.h',
+        'model/timer.h',
+        'shim/mip6sec-ns3.h',
+        'shim/shim-internal.h',
+    ]
+
+    # Debian-style ns-3 builds define NS3_LOG_ENABLE; the shim must agree.
+    module.defines = ['NS3_LOG_ENABLE']
+
+    if bld.env.ENABLE_EXAMPLES:
+        scenario = bld.create_ns3_program('mip6sec-handoff', ['mip6sec'])
+        scenario.features += ' c'
+        scenario.includes = ['scenarios', 'model', 'shim']
+        scenario.source = ['scenarios/handoff.c', 'scenarios/cmdline.c']
+        analysis = bld(features='c cprogram', target='mip6sec-analysis',
+                       source=['analysis/analysis.c'], use=['GSL', 'SQLITE3'])
