@@ -75,7 +75,7 @@ send_ba(struct mip6_ha *ha, const struct mip6_in *in, uint8_t status, uint16_t s
 
     /* RFC 3776 §3.1 and §4.2: a BA to a mobile node away from home goes to
      * the care-of address with a type 2 routing header holding the home
-     * address; one answering a BU sent from home goes to the home address. */
+     * address.  A BA for a BU sent from home goes to the home address. */
     struct mip6_out out = {
         .src = ha->cfg.address,
         .dst = in->src,
@@ -111,8 +111,8 @@ register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_b
         b->ha = ha;
         mip6_timer_init(&b->expiry, ha->node.id, binding_expired, b);
         /* NOTE: RFC 6275 §10.3.1 has the home agent run duplicate address
-         * detection for the home address before it accepts a new binding;
-         * this model accepts at once. */
+         * detection for the home address before it accepts a new binding.
+         * This model accepts at once. */
         route_host(ha, b->hoa, true);
         rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                      REC_MOB_BINDING_ADD, coa, bu->seq, granted_s);
@@ -160,7 +160,7 @@ process_bu(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len,
     }
 
     /* RFC 6275 §9.5.1: lifetime 0, or a care-of address equal to the home
-     * address, asks to delete the binding (§10.3.2). */
+     * address, requests deletion of the binding (§10.3.2). */
     if (bu->lifetime == 0 || memcmp(coa, in->src, 16) == 0) {
         if (!b) {
             send_ba(ha, in, MH_BA_NOT_HOME_AGENT, bu->seq, 0);
@@ -205,9 +205,9 @@ receive_signal(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t 
     /* RFC 6275 §6.1.7 and §9.2: checksum over the home-form addresses. */
     enum mh_status st = mh_decode(in.msg, in.msg_len, in.src, in.dst, &msg);
     if (st != MH_OK) {
-        /* NOTE: RFC 6275 §9.2 also answers an unknown MH type with a
-         * Binding Error and a bad Payload Proto with an ICMPv6 Parameter
-         * Problem; this model only records the drop. */
+        /* NOTE: RFC 6275 §9.2 also has the receiver send a Binding Error
+         * for an unknown MH type and an ICMPv6 Parameter Problem for a bad
+         * Payload Proto.  This model only records the drop. */
         mip6_record_drop(&ha->node, ifindex, pkt, len, uid,
                          st == MH_BAD_CHECKSUM ? REC_DROP_MH_CHECKSUM : REC_DROP_MH_INVALID);
         return;

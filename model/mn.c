@@ -69,12 +69,12 @@ send_bu(struct mip6_mn *mn)
         memcpy(bu.bu.alt_coa, mn->bul.coa, 16);
     }
 
-    /* The checksum is over the home address, as the home agent sees it. */
+    /* The checksum covers the home address, the source after the home agent's swap. */
     if (mh_encode(&w, &bu, mn->cfg.home_address, mn->cfg.home_agent) != MH_OK)
         return;
 
     /* RFC 3776 §3.1: away from home the BU leaves from the care-of address
-     * with a Home Address option; from home (R04) it has neither. */
+     * with a Home Address option.  Sent from home it has neither. */
     struct mip6_out out = {
         .src = mn->cfg.home_address,
         .dst = mn->cfg.home_agent,

@@ -4,7 +4,7 @@
  * The protocol model never includes an ns-3 header.  Everything it needs
  * from a simulator goes through the functions below, which have two
  * implementations:
- *   - shim/ns3-sim.cc, over libns3 (what scenarios link);
+ *   - shim/sim-ns3.cc, over libns3 (what scenarios link);
  *   - test/unit/testsim.c, a small deterministic discrete-event simulator
  *     that carries packets between model instances as bytes, so the model
  *     can be unit-tested without ns-3.
@@ -125,7 +125,9 @@ enum sim_addr_state sim_addr_state(uint32_t node, uint32_t ifindex, const uint8_
 /*
  * Remove an address that stateless autoconfiguration made from a router
  * advertisement, with its on-link prefix route and its default route via
- * that router.
+ * that router.  NOTE: over ns-3.37 a later advertisement of the same
+ * prefix on that interface may not configure the address again; a caller
+ * that needs it adds it with sim_addr_add when it stays absent.
  */
 int sim_autoconf_remove(uint32_t node, uint32_t ifindex, const uint8_t prefix[16],
                         uint8_t prefix_len, const uint8_t router[16]);
