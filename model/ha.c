@@ -41,7 +41,7 @@ route_host(struct mip6_ha *ha, const uint8_t hoa[16], bool add)
 static void
 delete_binding(struct mip6_ha *ha, struct mip6_binding *b)
 {
-    mip6_timer_stop(&b->expiry);
+    mip6_timer_release(&b->expiry);
     route_host(ha, b->hoa, false);
     rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                  REC_MOB_BINDING_DELETE, b->hoa, b->last_seq, 0);
@@ -318,8 +318,13 @@ mip6_ha_free(struct mip6_ha *ha)
 {
     if (!ha)
         return;
-    for (size_t i = 0; i < ha->bindings.cap; i++)
-        free(ha->bindings.slots[i].value);
+    for (size_t i = 0; i < ha->bindings.cap; i++) {
+        struct mip6_binding *b = ha->bindings.slots[i].value;
+        if (b) {
+            mip6_timer_release(&b->expiry);
+            free(b);
+        }
+    }
     addrmap_free(&ha->bindings);
     ipsec_db_free(&ha->node.ipsec);
     free(ha);

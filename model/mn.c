@@ -472,6 +472,9 @@ mip6_mn_free(struct mip6_mn *mn)
 {
     if (!mn)
         return;
+    mip6_timer_release(&mn->coa_timer);
+    mip6_timer_release(&mn->retransmit_timer);
+    mip6_timer_release(&mn->refresh_timer);
     ipsec_db_free(&mn->node.ipsec);
     free(mn);
 }
@@ -528,7 +531,7 @@ mip6_mn_install(uint32_t node, const struct mip6_mn_config *cfg, struct rec *rec
                  "the internet stack and give the interface index of its "
                  "access device",
                  node, cfg->ifindex);
-        free(mn);
+        mip6_mn_free(mn);
         return NULL;
     }
     sim_addr_add(node, cfg->ifindex, cfg->home_address, cfg->home_prefix_len);

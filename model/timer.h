@@ -1,10 +1,12 @@
 /*
  * timer.h - restartable one-shot timers over sim_schedule.
  *
- * sim_schedule has no cancel, so an expiry event checks that the timer is
- * still armed for that instant and otherwise does nothing.  A timer must
- * outlive every event it scheduled, which holds for model objects because
- * they live until the run ends.
+ * sim_schedule has no cancel, so a timer is a handle into a table of
+ * slots, and each scheduled expiry carries the slot index and the slot's
+ * generation.  An expiry does nothing when the slot was released since
+ * (its generation moved on), when the timer was stopped, or when it was
+ * restarted for another instant.  The owner of a timer may therefore be
+ * freed at any time after mip6_timer_release, with expiries still queued.
  */
 #ifndef MIP6SEC_TIMER_H
 #define MIP6SEC_TIMER_H
@@ -15,11 +17,7 @@
 typedef void (*mip6_timer_fn)(void *owner);
 
 struct mip6_timer {
-    uint32_t node;
-    bool armed;
-    uint64_t expires_ns;
-    mip6_timer_fn fn;
-    void *owner;
+    uint32_t slot; /* index into the timer table; 0 before init */
 };
 
 /* Prepare a timer that calls fn(owner) in the context of node. */
@@ -30,5 +28,14 @@ void mip6_timer_start(struct mip6_timer *t, uint64_t delay_ns);
 
 /* Stop the timer; a pending expiry does nothing. */
 void mip6_timer_stop(struct mip6_timer *t);
+
+/* Whether the timer is running. */
+bool mip6_timer_armed(const struct mip6_timer *t);
+
+/*
+ * Stop the timer and give its slot back, before its owner is freed.
+ * The timer must be initialised again before further use.
+ */
+void mip6_timer_release(struct mip6_timer *t);
 
 #endif /* MIP6SEC_TIMER_H */
