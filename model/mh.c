@@ -109,6 +109,50 @@ write_options(struct wr *w, size_t start, const struct mh_msg *msg)
     }
 }
 
+/*
+ * Write msg with its Header Len set and its Checksum zero.  With auth_len
+ * above 0 a Binding Authorization Data option of that length ends the
+ * message, and *auth_offset receives the offset of its zeroed
+ * authenticator.  Returns false when w ran out of space.
+ */
+static bool
+write_message(struct wr *w, const struct mh_msg *msg, size_t auth_len, size_t *auth_offset)
+{
+    size_t start = w->pos;
+
+    wr_u8(w, MH_PAYLOAD_PROTO_NONE);
+    wr_u8(w, 0); /* Header Len, filled in below */
+    wr_u8(w, msg->type);
+    wr_u8(w, 0);  /* Reserved */
+    wr_u16(w, 0); /* Checksum, filled in by the caller */
+    write_fields(w, msg);
+    write_options(w, start, msg);
+    if (auth_len > 0) {
+        /* RFC 6275 §6.2.7: Binding Authorization Data is the last option,
+         * with no padding after it, hence its implicit 8n+2 alignment. */
+        pad_to(w, start, 8, 2);
+        wr_u8(w, MH_OPT_AUTH_DATA);
+        wr_u8(w, (uint8_t)auth_len);
+        *auth_offset = w->pos - start;
+        wr_zeros(w, auth_len);
+    }
+    /* RFC 6275 §6.1.1: the length is a multiple of 8 bytes. */
+    pad_to(w, start, 8, 0);
+    if (!wr_ok(w))
+        return false;
+
+    w->buf[start + 1] = (uint8_t)((w->pos - start) / 8 - 1);
+    return true;
+}
+
+void
+mh_set_checksum(uint8_t *mh, size_t len, const uint8_t src[MH_ADDR_LEN],
+                const uint8_t dst[MH_ADDR_LEN])
+{
+    put_u16(mh + 4, 0);
+    put_u16(mh + 4, ip6_checksum(src, dst, IP6_NH_MOBILITY, mh, len));
+}
+
 enum mh_status
 mh_encode(struct wr *w, const struct mh_msg *msg, const uint8_t src[MH_ADDR_LEN],
           const uint8_t dst[MH_ADDR_LEN])
@@ -117,24 +161,31 @@ mh_encode(struct wr *w, const struct mh_msg *msg, const uint8_t src[MH_ADDR_LEN]
         return MH_ENCODE_UNSUPPORTED;
     if (!wr_ok(w))
         return MH_NO_SPACE;
-    size_t start = w->pos;
 
-    wr_u8(w, MH_PAYLOAD_PROTO_NONE);
-    wr_u8(w, 0); /* Header Len, filled in below */
-    wr_u8(w, msg->type);
-    wr_u8(w, 0);  /* Reserved */
-    wr_u16(w, 0); /* Checksum, filled in below */
-    write_fields(w, msg);
-    write_options(w, start, msg);
-    /* RFC 6275 §6.1.1: the length is a multiple of 8 bytes. */
-    pad_to(w, start, 8, 0);
+    size_t start = w->pos;
+    if (!write_message(w, msg, 0, NULL))
+        return MH_NO_SPACE;
+    mh_set_checksum(w->buf + start, w->pos - start, src, dst);
+    return MH_OK;
+}
+
+enum mh_status
+mh_encode_auth(struct wr *w, const struct mh_msg *msg, size_t auth_len, size_t *auth_offset)
+{
+    /* RFC 6275 §6.1.7 and §6.1.8: only BU and BA carry this option. */
+    if (msg->type != MH_BU && msg->type != MH_BA)
+        return MH_ENCODE_UNSUPPORTED;
+    /* The option starts at 8n+2, so its 2 + auth_len bytes end the
+     * message on a multiple of 8 only when auth_len is 4 modulo 8. */
+    if (auth_len % 8 != 4 || auth_len > UINT8_MAX)
+        return MH_BAD_AUTH_LENGTH;
     if (!wr_ok(w))
         return MH_NO_SPACE;
 
-    uint8_t *mh = w->buf + start;
-    size_t len = w->pos - start;
-    mh[1] = (uint8_t)(len / 8 - 1);
-    put_u16(mh + 4, ip6_checksum(src, dst, IP6_NH_MOBILITY, mh, len));
+    size_t offset = 0;
+    if (!write_message(w, msg, auth_len, &offset))
+        return MH_NO_SPACE;
+    *auth_offset = offset;
     return MH_OK;
 }
 

@@ -100,6 +100,7 @@ enum mh_status {
     MH_OPTION_AFTER_AUTH,  /* an option follows Binding Authorization Data */
     MH_NO_SPACE,           /* the encoder's output buffer is full */
     MH_ENCODE_UNSUPPORTED, /* the encoder cannot write this message type */
+    MH_BAD_AUTH_LENGTH,    /* an authenticator length that cannot end the message on 8 bytes */
 };
 
 /* Binding Update (RFC 6275 §6.1.7). */
@@ -169,14 +170,40 @@ struct mh_msg {
  * the message to a multiple of 8 bytes.  The checksum covers the
  * pseudo-header with src and dst, chosen as described at the top of this file.
  * A BU or BA without options is 16 bytes, and a BU with an Alternate
- * Care-of Address is 32.  The encoder never writes Binding Authorization
- * Data.
+ * Care-of Address is 32.  mh_encode never writes Binding Authorization
+ * Data, whatever msg->has_auth_data says; mh_encode_auth does.
  *
  * Returns MH_OK, MH_NO_SPACE (w is marked failed) or
  * MH_ENCODE_UNSUPPORTED for a type above 7.
  */
 enum mh_status mh_encode(struct wr *w, const struct mh_msg *msg, const uint8_t src[MH_ADDR_LEN],
                          const uint8_t dst[MH_ADDR_LEN]);
+
+/*
+ * Write a BU or BA like mh_encode, followed by a Binding Authorization
+ * Data option (RFC 6275 §6.2.7) with an authenticator of auth_len bytes.
+ * That option is the last one and has no padding after it, so it starts
+ * at 8n+2 and auth_len must be 4 modulo 8 (12 for return routability).
+ * The authenticator and the Checksum are left zero, and on MH_OK
+ * *auth_offset receives the authenticator's offset from the start of the
+ * message.  The caller computes the authenticator over the message as
+ * written, stores it at that offset, then fills the Checksum with
+ * mh_set_checksum.
+ *
+ * Returns MH_OK, MH_NO_SPACE (w is marked failed), MH_ENCODE_UNSUPPORTED
+ * for a type other than BU and BA, or MH_BAD_AUTH_LENGTH when auth_len is
+ * not 4 modulo 8 or is above 255.  The last two write nothing.
+ */
+enum mh_status mh_encode_auth(struct wr *w, const struct mh_msg *msg, size_t auth_len,
+                              size_t *auth_offset);
+
+/*
+ * Compute and store the Checksum of the encoded message mh[0..len) over
+ * the pseudo-header with src and dst, chosen as described at the top of
+ * this file.  Whatever the Checksum field holds beforehand is ignored.
+ */
+void mh_set_checksum(uint8_t *mh, size_t len, const uint8_t src[MH_ADDR_LEN],
+                     const uint8_t dst[MH_ADDR_LEN]);
 
 /*
  * Decode and validate the Mobility Header in buf[0..len), in this order:

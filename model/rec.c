@@ -569,6 +569,12 @@ drop_label(enum rec_drop drop)
         return (struct label){"not_tunnelled", "routed into the tunnel but not eligible"};
     case REC_DROP_NOT_AWAY:
         return (struct label){"not_away", "tunnel packet while the mobile node has no CoA"};
+    case REC_DROP_RR_NONCE_EXPIRED:
+        return (struct label){"rr_nonce_expired", "BU nonce index no longer valid"};
+    case REC_DROP_RR_AUTH_FAILED:
+        return (struct label){"rr_auth_failed", "BU Binding Authorization Data wrong"};
+    case REC_DROP_CRYPTO_FAILED:
+        return (struct label){"crypto_failed", "OpenSSL failed to compute a token or MAC"};
     }
     return (struct label){NULL, NULL};
 }
@@ -605,6 +611,28 @@ mob_label(enum rec_mob mob)
         return (struct label){"bu_timeout", "no BA in time; value = next timeout in ms"};
     case REC_MOB_REGISTERED:
         return (struct label){"registered", "home registration complete at the mobile node"};
+    case REC_MOB_HOTI_RECEIVED:
+        return (struct label){"hoti_received", "correspondent node received a Home Test Init"};
+    case REC_MOB_HOT_SENT:
+        return (struct label){"hot_sent", "correspondent node sent a Home Test"};
+    case REC_MOB_COTI_RECEIVED:
+        return (struct label){"coti_received", "correspondent node received a Care-of Test Init"};
+    case REC_MOB_COT_SENT:
+        return (struct label){"cot_sent", "correspondent node sent a Care-of Test"};
+    case REC_MOB_CN_BU_RECEIVED:
+        return (struct label){"cn_bu_received", "at a correspondent node; value = sequence number"};
+    case REC_MOB_CN_BA_SENT:
+        return (struct label){"cn_ba_sent", "at a correspondent node; value = status"};
+    case REC_MOB_CN_BINDING_ADD:
+        return (struct label){"cn_binding_add", "correspondent node created a binding"};
+    case REC_MOB_CN_BINDING_UPDATE:
+        return (struct label){"cn_binding_update", "correspondent node refreshed a binding"};
+    case REC_MOB_CN_BINDING_DELETE:
+        return (struct label){"cn_binding_delete", "correspondent binding deleted or expired"};
+    case REC_MOB_BRR_SENT:
+        return (struct label){"brr_sent", "correspondent node sent a Binding Refresh Request"};
+    case REC_MOB_BE_SENT:
+        return (struct label){"be_sent", "correspondent node sent a Binding Error"};
     }
     return (struct label){NULL, NULL};
 }

@@ -73,6 +73,9 @@ enum rec_drop {
     REC_DROP_SEQ_OUT_OF_WINDOW = 15, /* BU sequence number not newer than the binding's */
     REC_DROP_NOT_TUNNELLED = 16, /* routed into the tunnel but not eligible (RFC 6275 §10.4.1) */
     REC_DROP_NOT_AWAY = 17,      /* tunnel packet while the mobile node has no care-of address */
+    REC_DROP_RR_NONCE_EXPIRED = 18, /* BU nonce index no longer valid (BA status 136-138) */
+    REC_DROP_RR_AUTH_FAILED = 19,   /* BU authenticator wrong (RFC 6275 §9.5.1) */
+    REC_DROP_CRYPTO_FAILED = 20,    /* OpenSSL failed to compute a token or authenticator */
 };
 
 /* Mobility and signalling events. */
@@ -91,6 +94,18 @@ enum rec_mob {
     REC_MOB_RETURNED_HOME = 12,  /* mobile node is back on its home link */
     REC_MOB_BU_TIMEOUT = 13,     /* no BA in time; value = next timeout in ms */
     REC_MOB_REGISTERED = 14,     /* home registration complete at the mobile node */
+    /* At a correspondent node (model/cn.c). */
+    REC_MOB_HOTI_RECEIVED = 15,     /* address = home address */
+    REC_MOB_HOT_SENT = 16,          /* address = home address, value = home nonce index */
+    REC_MOB_COTI_RECEIVED = 17,     /* address = care-of address */
+    REC_MOB_COT_SENT = 18,          /* address = care-of address, value = care-of nonce index */
+    REC_MOB_CN_BU_RECEIVED = 19,    /* value = sequence number, value2 = lifetime (4 s units) */
+    REC_MOB_CN_BA_SENT = 20,        /* value = status, value2 = sequence number */
+    REC_MOB_CN_BINDING_ADD = 21,    /* care-of address; value = sequence, value2 = lifetime s */
+    REC_MOB_CN_BINDING_UPDATE = 22, /* care-of address; value = sequence, value2 = lifetime s */
+    REC_MOB_CN_BINDING_DELETE = 23, /* address = home address, value2 = 1 when it expired */
+    REC_MOB_BRR_SENT = 24,          /* Binding Refresh Request; address = home address */
+    REC_MOB_BE_SENT = 25,           /* Binding Error; value = status */
 };
 
 enum rec_status {

@@ -789,6 +789,178 @@ seq_newer_matches_reference(void)
     }
 }
 
+/*
+ * Binding Authorization Data written by mh_encode_auth (RFC 6275 §6.2.7):
+ * last option, at 8n+2, no padding after it.  Checksum and authenticator
+ * stay zero for the caller to fill.
+ */
+// clang-format off
+static const uint8_t bu_nonce_auth[32] = {
+    59, 3, 5, 0,                  /* Payload Proto, Header Len 3 (32 bytes), BU, Reserved */
+    0, 0,                         /* Checksum, left zero */
+    0x00, 0x09, 0x80, 0,          /* Sequence # 9, flags A, Reserved */
+    0x00, 0x10,                   /* Lifetime 16 units */
+    4, 4, 0x01, 0x02, 0x03, 0x04, /* Nonce Indices at offset 12 */
+    5, 12,                        /* Binding Authorization Data at offset 18 = 8n+2 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* authenticator, offset 20 */
+};
+
+static const uint8_t ba_auth[32] = {
+    59, 3, 6, 0, 0, 0,            /* Payload Proto, Header Len 3, BA, Reserved, Checksum */
+    0, 0, 0x00, 0x09, 0x00, 0x69, /* Status 0, flags, Sequence # 9, Lifetime 105 */
+    1, 4, 0, 0, 0, 0,             /* PadN of 6 bytes to reach 8n+2 */
+    5, 12,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static const uint8_t bu_nonce_acoa_auth[56] = {
+    59, 6, 5, 0, 0, 0,            /* Header Len 6 (56 bytes) */
+    0x00, 0x09, 0x80, 0, 0x00, 0x10,
+    4, 4, 0x01, 0x02, 0x03, 0x04, /* Nonce Indices at 12 */
+    1, 2, 0, 0,                   /* PadN of 4 bytes */
+    3, 16, COA_BYTES,             /* Alternate Care-of Address at 22 = 8n+6 */
+    1, 0,                         /* PadN of 2 bytes */
+    5, 12,                        /* Binding Authorization Data at 42 = 8n+2 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+// clang-format on
+
+static struct mh_msg
+bu_for_auth(bool with_acoa)
+{
+    struct mh_msg msg = {.type = MH_BU};
+    msg.bu.seq = 9;
+    msg.bu.flags = MH_BU_FLAG_A;
+    msg.bu.lifetime = 16;
+    msg.bu.has_nonce_indices = true;
+    msg.bu.home_nonce_index = 0x0102;
+    msg.bu.coa_nonce_index = 0x0304;
+    msg.bu.has_alt_coa = with_acoa;
+    memcpy(msg.bu.alt_coa, coa, 16);
+    return msg;
+}
+
+/* Encode with authorization data and compare with the expected bytes. */
+static void
+check_auth_encoding(const struct mh_msg *msg, const uint8_t *expected, size_t expected_len,
+                    size_t expected_offset)
+{
+    uint8_t buf[64];
+    size_t offset = 0;
+    memset(buf, 0xee, sizeof buf);
+    struct wr w = wr_init(buf, sizeof buf);
+    CHECK_EQ_INT(mh_encode_auth(&w, msg, 12, &offset), MH_OK);
+    CHECK_EQ_INT(w.pos, expected_len);
+    CHECK_EQ_INT(offset, expected_offset);
+    CHECK_EQ_MEM(buf, expected, expected_len);
+}
+
+static void
+encode_auth_bu_with_nonce_indices(void)
+{
+    struct mh_msg msg = bu_for_auth(false);
+    check_auth_encoding(&msg, bu_nonce_auth, sizeof bu_nonce_auth, 20);
+}
+
+static void
+encode_auth_ba(void)
+{
+    struct mh_msg msg = {.type = MH_BA};
+    msg.ba.seq = 9;
+    msg.ba.lifetime = 105;
+    check_auth_encoding(&msg, ba_auth, sizeof ba_auth, 20);
+}
+
+static void
+encode_auth_bu_with_acoa(void)
+{
+    struct mh_msg msg = bu_for_auth(true);
+    check_auth_encoding(&msg, bu_nonce_acoa_auth, sizeof bu_nonce_acoa_auth, 44);
+}
+
+static void
+encode_auth_rejects_type_length_and_space(void)
+{
+    struct mh_msg msg = bu_for_auth(false);
+    uint8_t buf[64];
+    size_t offset = 99;
+
+    static const size_t bad_lengths[] = {0, 8, 11, 13, 260};
+    for (size_t i = 0; i < sizeof bad_lengths / sizeof bad_lengths[0]; i++) {
+        struct wr w = wr_init(buf, sizeof buf);
+        CHECK_EQ_INT(mh_encode_auth(&w, &msg, bad_lengths[i], &offset), MH_BAD_AUTH_LENGTH);
+        CHECK_EQ_INT(w.pos, 0);
+    }
+
+    struct mh_msg hoti_msg = {.type = MH_HOTI};
+    struct wr w = wr_init(buf, sizeof buf);
+    CHECK_EQ_INT(mh_encode_auth(&w, &hoti_msg, 12, &offset), MH_ENCODE_UNSUPPORTED);
+    CHECK_EQ_INT(w.pos, 0);
+
+    for (size_t cap = 0; cap < 32; cap++) {
+        w = wr_init(buf, cap);
+        CHECK_EQ_INT(mh_encode_auth(&w, &msg, 12, &offset), MH_NO_SPACE);
+        CHECK(!wr_ok(&w));
+    }
+    CHECK_EQ_INT(offset, 99);
+}
+
+/* A 4-byte authenticator also ends the message on 8 bytes: 12 + 6 fields,
+ * option at 18, 2 + 4 bytes, total 24. */
+static void
+encode_auth_other_length(void)
+{
+    struct mh_msg msg = bu_for_auth(false);
+    uint8_t buf[64];
+    size_t offset = 0;
+    struct wr w = wr_init(buf, sizeof buf);
+    CHECK_EQ_INT(mh_encode_auth(&w, &msg, 4, &offset), MH_OK);
+    CHECK_EQ_INT(w.pos, 24);
+    CHECK_EQ_INT(offset, 20);
+    CHECK_EQ_INT(buf[1], 2);
+    CHECK_EQ_INT(buf[18], MH_OPT_AUTH_DATA);
+    CHECK_EQ_INT(buf[19], 4);
+}
+
+static void
+set_checksum_then_decode(void)
+{
+    struct mh_msg msg = bu_for_auth(true), got;
+    uint8_t buf[64];
+    size_t offset = 0;
+    struct wr w = wr_init(buf, sizeof buf);
+    CHECK_EQ_INT(mh_encode_auth(&w, &msg, 12, &offset), MH_OK);
+    memset(buf + offset, 0xa5, 12);
+    buf[4] = 0x12; /* whatever the field holds is ignored */
+    buf[5] = 0x34;
+    mh_set_checksum(buf, w.pos, hoa, ha);
+    CHECK_EQ_INT(reference_checksum(hoa, ha, buf, w.pos), 0);
+
+    CHECK_EQ_INT(decode_exact(buf, w.pos, hoa, ha, &got), MH_OK);
+    CHECK(got.has_auth_data);
+    CHECK_EQ_INT(got.auth_offset, offset);
+    CHECK_EQ_INT(got.auth_len, 12);
+    CHECK_EQ_INT(got.bu.seq, 9);
+    CHECK(got.bu.has_nonce_indices);
+    CHECK_EQ_INT(got.bu.home_nonce_index, 0x0102);
+    CHECK_EQ_INT(got.bu.coa_nonce_index, 0x0304);
+    CHECK(got.bu.has_alt_coa);
+    CHECK_EQ_MEM(got.bu.alt_coa, coa, 16);
+}
+
+/* mh_encode writes no authorization data, even when asked. */
+static void
+encode_ignores_auth_flag(void)
+{
+    struct mh_msg msg = {.type = MH_BA};
+    msg.ba.status = MH_BA_ACCEPTED;
+    msg.ba.seq = 7;
+    msg.ba.lifetime = 150;
+    msg.has_auth_data = true;
+    msg.auth_len = 12;
+    check_encoding(&msg, ha, hoa, ba_accepted, sizeof ba_accepted);
+}
+
 CHECK_MAIN(TEST(hand_checksums_match_reference), TEST(encode_bu_with_acoa),
            TEST(encode_ba_accepted), TEST(encode_ba_with_refresh), TEST(encode_bu_from_home),
            TEST(encode_bu_nonce_and_acoa), TEST(encode_other_types),
@@ -801,4 +973,7 @@ CHECK_MAIN(TEST(hand_checksums_match_reference), TEST(encode_bu_with_acoa),
            TEST(decode_ignores_refresh_advice_in_bu), TEST(decode_records_authorization_data),
            TEST(decode_random_edits_stay_in_bounds), TEST(round_trip_every_type),
            TEST(seq_newer_table), TEST(seq_newer_rfc_example_exhaustive),
-           TEST(seq_newer_matches_reference))
+           TEST(seq_newer_matches_reference), TEST(encode_auth_bu_with_nonce_indices),
+           TEST(encode_auth_ba), TEST(encode_auth_bu_with_acoa),
+           TEST(encode_auth_rejects_type_length_and_space), TEST(encode_auth_other_length),
+           TEST(set_checksum_then_decode), TEST(encode_ignores_auth_flag))
