@@ -9,6 +9,7 @@
 
 #define OPT_PREFIX_INFO 3  /* RFC 4861 §4.6.2 */
 #define OPT_ADV_INTERVAL 7 /* RFC 6275 §7.3 */
+#define OPT_HA_INFO 8      /* RFC 6275 §7.4 */
 
 static void
 parse_prefix(struct rd *opt, struct nd_ra *out)
@@ -27,6 +28,29 @@ parse_prefix(struct rd *opt, struct nd_ra *out)
     rd_bytes(opt, p.prefix, 16);
     if (rd_ok(opt) && p.prefix_len <= 128 && out->n_prefixes < ND_MAX_PREFIXES)
         out->prefixes[out->n_prefixes++] = p;
+}
+
+/* Read the 6 bytes after Type and Length of a Home Agent Information option. */
+static void
+parse_ha_info(struct rd *opt, struct nd_ra *out)
+{
+    struct nd_ha_info info;
+
+    rd_skip(opt, 2); /* Reserved */
+    info.preference = (int16_t)rd_u16(opt);
+    info.lifetime_s = rd_u16(opt);
+    if (!rd_ok(opt))
+        return;
+
+    /* RFC 6275 §7.4: a Home Agent Lifetime of 0 is not allowed. */
+    if (info.lifetime_s == 0) {
+        out->ha_info_invalid = true;
+        return;
+    }
+    if (!out->has_ha_info) {
+        out->ha_info = info;
+        out->has_ha_info = true;
+    }
 }
 
 enum nd_status
@@ -75,6 +99,8 @@ nd_parse_ra(const uint8_t *icmp, size_t len, uint8_t hop_limit, const uint8_t sr
             rd_skip(&opt, 2);
             out->adv_interval_ms = rd_u32(&opt);
             out->has_adv_interval = rd_ok(&opt);
+        } else if (opt_type == OPT_HA_INFO && opt_len == 1 && out->home_agent) {
+            parse_ha_info(&opt, out);
         }
     }
     return ND_OK;

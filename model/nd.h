@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ND_ROUTER_ADVERT 134 /* ICMPv6 type, RFC 4861 §4.2 */
 #define ND_MAX_PREFIXES 4
 
@@ -32,12 +36,29 @@ struct nd_prefix {
     uint32_t preferred_lifetime_s;
 };
 
+/* Home Agent Information option (RFC 6275 §7.4). */
+struct nd_ha_info {
+    int16_t preference;  /* Home Agent Preference, higher is preferred */
+    uint16_t lifetime_s; /* Home Agent Lifetime, 1 to 65535 s */
+};
+
 struct nd_ra {
     uint16_t router_lifetime_s;
     bool home_agent; /* H flag, RFC 6275 §7.1 */
     bool has_adv_interval;
     uint32_t adv_interval_ms; /* Advertisement Interval option, RFC 6275 §7.3 */
-    size_t n_prefixes;        /* Prefix Information options kept, at most ND_MAX_PREFIXES */
+    /*
+     * The first valid Home Agent Information option.  Read only when the
+     * H flag is set, because RFC 6275 §7.4 allows the option only then.
+     * An option with Home Agent Lifetime 0 is invalid (RFC 6275 §7.4): it
+     * is not stored and sets ha_info_invalid.  Without a valid option
+     * the defaults of RFC 6275 §7.4 apply: preference 0 and the Router
+     * Lifetime.
+     */
+    bool has_ha_info;
+    struct nd_ha_info ha_info;
+    bool ha_info_invalid;
+    size_t n_prefixes; /* Prefix Information options kept, at most ND_MAX_PREFIXES */
     struct nd_prefix prefixes[ND_MAX_PREFIXES];
 };
 
@@ -51,5 +72,9 @@ enum nd_status nd_parse_ra(const uint8_t *icmp, size_t len, uint8_t hop_limit,
                            const uint8_t src[16], struct nd_ra *out);
 
 const char *nd_status_name(enum nd_status s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MIP6SEC_ND_H */
