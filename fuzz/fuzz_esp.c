@@ -11,12 +11,12 @@
  *   3. as a payload, protected and then unprotected.
  *
  * Oracle: esp_unprotect returns only statuses that a packet can cause,
- * never ESP_NO_SPACE (the payload buffer covers the packet) and never
- * ESP_CRYPTO_FAILED.  On ESP_OK the payload fits inside the packet, and
- * when the padding has the minimum length, protecting the payload again
- * with the packet's sequence number and IV gives the same bytes.  In (2)
- * the SPI and ICV checks always pass.  In (3) the round trip returns the
- * payload and Next Header unchanged.
+ * never ESP_NO_SPACE while the payload buffer covers the packet, and
+ * never ESP_CRYPTO_FAILED.  With a buffer of half that size it may also
+ * return ESP_NO_SPACE but writes nothing past the buffer.  On ESP_OK the payload fits inside the
+ * packet, and when the padding has the minimum length, protecting the payload again with the
+ * packet's sequence number and IV gives the same bytes.  In (2) the SPI and ICV checks always pass.
+ * In (3) the round trip returns the payload and Next Header unchanged.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -123,6 +123,15 @@ unprotect_and_check(struct esp_sa *sa, const uint8_t *pkt, size_t len)
         FUZZ_ASSERT(seq == in.seq);
         check_reprotect(sa, pkt, len, payload, &in);
     }
+    free(payload);
+
+    size_t small_cap = len / 2;
+    payload = malloc(small_cap ? small_cap : 1);
+    FUZZ_ASSERT(payload != NULL);
+    enum esp_status small = esp_unprotect(sa, pkt, len, payload, small_cap, &in);
+    FUZZ_ASSERT(small == status || small == ESP_NO_SPACE);
+    if (small == ESP_OK)
+        FUZZ_ASSERT(in.payload_len <= small_cap);
     free(payload);
     return status;
 }

@@ -7,7 +7,8 @@
  * Oracle: nd_parse_ra returns the same status as the reference below,
  * which indexes the buffer directly instead of using the cursor.  On
  * ND_OK both agree on the router lifetime, the H flag, the Advertisement
- * Interval and every Prefix Information option kept.
+ * Interval, the Home Agent Information option and every Prefix
+ * Information option kept.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #define RA_FIXED_LEN 16     /* RFC 4861 §4.2: type to retransmission timer */
 #define PREFIX_INFO_TYPE 3  /* RFC 4861 §4.6.2 */
 #define ADV_INTERVAL_TYPE 7 /* RFC 6275 §7.3 */
+#define HA_INFO_TYPE 8      /* RFC 6275 §7.4 */
 
 static uint32_t
 be32(const uint8_t *p)
@@ -41,6 +43,21 @@ reference_prefix(const uint8_t *opt, struct nd_ra *out)
     memcpy(p.prefix, opt + 16, 16);
     if (p.prefix_len <= 128 && out->n_prefixes < ND_MAX_PREFIXES)
         out->prefixes[out->n_prefixes++] = p;
+}
+
+/* Store an 8-byte Home Agent Information option that starts at opt. */
+static void
+reference_ha_info(const uint8_t *opt, struct nd_ra *out)
+{
+    uint16_t lifetime_s = get_u16(opt + 6);
+
+    if (lifetime_s == 0) {
+        out->ha_info_invalid = true;
+    } else if (!out->has_ha_info) {
+        out->has_ha_info = true;
+        out->ha_info.preference = (int16_t)get_u16(opt + 4);
+        out->ha_info.lifetime_s = lifetime_s;
+    }
 }
 
 static enum nd_status
@@ -74,6 +91,8 @@ reference_parse(const uint8_t *icmp, size_t len, uint8_t hop_limit, const uint8_
             out->has_adv_interval = true;
             out->adv_interval_ms = be32(icmp + at + 4);
         }
+        if (icmp[at] == HA_INFO_TYPE && opt_len == 8 && out->home_agent)
+            reference_ha_info(icmp + at, out);
         at += opt_len;
     }
     return ND_OK;
@@ -113,6 +132,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(got.has_adv_interval == want.has_adv_interval);
     if (got.has_adv_interval)
         FUZZ_ASSERT(got.adv_interval_ms == want.adv_interval_ms);
+    FUZZ_ASSERT(got.has_ha_info == want.has_ha_info);
+    if (got.has_ha_info) {
+        FUZZ_ASSERT(got.ha_info.preference == want.ha_info.preference);
+        FUZZ_ASSERT(got.ha_info.lifetime_s == want.ha_info.lifetime_s);
+    }
+    FUZZ_ASSERT(got.ha_info_invalid == want.ha_info_invalid);
     FUZZ_ASSERT(got.n_prefixes <= ND_MAX_PREFIXES);
     FUZZ_ASSERT(got.n_prefixes == want.n_prefixes);
     for (size_t i = 0; i < got.n_prefixes; i++)

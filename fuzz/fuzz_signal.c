@@ -22,6 +22,8 @@
  *   bit 5     (forms 1, 2) home form: no Home Address option or type 2
  *             routing header, the home address is on the wire.
  *   bit 6     (forms 1, 2) send in clear instead of inside ESP.
+ *   bit 7     (forms 1, 2) use the correspondent's address where the
+ *             mobile node's home address would be, an address without SA.
  * Forms 1 and 2 are protected with the world's own SAs, so the fuzzer
  * reaches what only a holder of the keys can send.  ESP sequence numbers
  * are not checked (manual keys, RFC 3776 §4.4), so the harness always
@@ -57,6 +59,7 @@ enum form {
 #define CONTROL_KEEP_CHECKSUM 0x10
 #define CONTROL_HOME_FORM 0x20
 #define CONTROL_CLEAR 0x40
+#define CONTROL_OTHER_HOME 0x80
 
 /* Maximum body length the harness wraps; the models take up to MIP6_MAX_PACKET bytes. */
 #define BODY_MAX 4096
@@ -73,21 +76,23 @@ struct addressing {
 };
 
 static struct addressing
-addressing_for(const struct world *w, bool to_home_agent, bool home_form)
+addressing_for(const struct world *w, uint8_t control)
 {
     struct addressing a = {0};
+    bool home_form = control & CONTROL_HOME_FORM;
+    const uint8_t *home = control & CONTROL_OTHER_HOME ? w->cn_addr : w->hoa;
 
-    if (to_home_agent) {
-        a.home_src = w->hoa;
+    if ((control & CONTROL_FORM_MASK) == FORM_TO_HOME_AGENT) {
+        a.home_src = home;
         a.home_dst = w->ha_addr;
-        a.wire_src = home_form ? w->hoa : w->coa;
+        a.wire_src = home_form ? home : w->coa;
         a.wire_dst = w->ha_addr;
         a.hao = !home_form;
     } else {
         a.home_src = w->ha_addr;
-        a.home_dst = w->hoa;
+        a.home_dst = home;
         a.wire_src = w->ha_addr;
-        a.wire_dst = home_form ? w->hoa : w->coa;
+        a.wire_dst = home_form ? home : w->coa;
         a.rh2 = !home_form;
     }
     return a;
@@ -135,7 +140,7 @@ wrap_signal(struct wr *out, const struct world *w, uint8_t control, uint8_t next
 
     bool to_home_agent = (control & CONTROL_FORM_MASK) == FORM_TO_HOME_AGENT;
     bool clear = control & CONTROL_CLEAR;
-    struct addressing a = addressing_for(w, to_home_agent, control & CONTROL_HOME_FORM);
+    struct addressing a = addressing_for(w, control);
     struct esp_sa *sa = to_home_agent ? &to_ha_sa : &to_mn_sa;
     uint8_t after_ext = clear ? next_header : IP6_NH_ESP;
 

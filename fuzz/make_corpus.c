@@ -8,6 +8,10 @@
  * encoders, and packets captured from a registration in the world of
  * world.h, so the fuzzers start past the first checks of each parser.
  * The output is the same on every run.
+ *
+ * Files named crash-* in the corpus are not written here: they are
+ * inputs that made a fuzzer fail, kept so that the replay tests repeat
+ * them.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -197,6 +201,14 @@ write_extension_packets(const struct world *w)
     wr_bytes(&p, mh, mh_len);
     wr_zeros(&p, 6);
     save_packet("hao-rh2-mh-padded", pkt, p.pos);
+
+    /* Two type 2 routing headers, which ip6_parse rejects. */
+    p = wr_init(pkt, sizeof pkt);
+    write_header(&p, w->ha_addr, w->coa, IP6_NH_ROUTING, 2 * IP6_RH2_LEN + mh_len);
+    ip6_write_rh2(&p, IP6_NH_ROUTING, w->hoa);
+    ip6_write_rh2(&p, IP6_NH_MOBILITY, w->hoa);
+    wr_bytes(&p, mh, mh_len);
+    save_packet("rh2-twice", pkt, p.pos);
 }
 
 /* 17 Destination Options headers: more than the summarizer's chain holds. */
@@ -397,6 +409,12 @@ write_nd(void)
     memcpy(icmp + 48, tail, sizeof tail);
     save_ra("ra-ha-interval-lladdr", w.router_foreign, icmp, 48 + sizeof tail);
 
+    /* Home Agent Information (RFC 6275 §7.4): preference 10, lifetime
+     * 600 s, then a second one with the invalid lifetime 0. */
+    static const uint8_t ha_info[16] = {8, 1, 0, 0, 0, 10, 0x02, 0x58, 8, 1, 0, 0, 0, 5, 0, 0};
+    memcpy(icmp + 48, ha_info, sizeof ha_info);
+    save_ra("ra-ha-info", w.router_foreign, icmp, 48 + sizeof ha_info);
+
     /* Five Prefix Information options: one more than the parser keeps. */
     memcpy(icmp, ra + IP6_HEADER_LEN, 16);
     for (int i = 0; i < 5; i++) {
@@ -426,6 +444,15 @@ write_signal_raw(void)
                 world_ra(pkt, w.router_foreign, w.foreign_prefix));
     save_signal("raw-ra-home-registered", STAGE(WORLD_REGISTERED), -1, pkt,
                 world_ra(pkt, w.router_home, w.home_prefix));
+
+    /* A tunnelled packet from the home address whose outer source is not
+     * the registered care-of address. */
+    uint8_t inner[128], outer[256];
+    size_t inner_len = build_udp_packet(inner, sizeof inner, w.hoa, w.cn_addr, 5);
+    struct wr p = wr_init(outer, sizeof outer);
+    write_header(&p, w.cn_addr, w.ha_addr, IP6_NH_IPV6, inner_len);
+    wr_bytes(&p, inner, inner_len);
+    save_signal("raw-tunnel-wrong-source", STAGE(WORLD_REGISTERED), -1, outer, p.pos);
     world_free(&w);
 }
 
@@ -453,6 +480,7 @@ write_signal_wrapped(void)
     size_t n = bu_message(mh, &w, 1, 100);
     save_signal("bu-at-home", 0x01 | STAGE(WORLD_AT_HOME), IP6_NH_MOBILITY, mh, n);
     save_signal("bu-clear", 0x41 | STAGE(WORLD_AT_HOME), IP6_NH_MOBILITY, mh, n);
+    save_signal("bu-clear-other-home", 0xe1 | STAGE(WORLD_REGISTERED), IP6_NH_MOBILITY, mh, n);
     n = bu_message(mh, &w, (uint16_t)(registered_seq + 1), 0);
     save_signal("bu-deregister-home-form", 0x21 | STAGE(WORLD_REGISTERED), IP6_NH_MOBILITY, mh, n);
 

@@ -20,8 +20,7 @@ case $seconds in
 	exit 2
 	;;
 esac
-targets="ipv6 mh esp nd pktinfo signal cmdline"
-build=build-fuzz
+build="build-fuzz"
 logs=$build/fuzz-logs
 jobs=$(nproc 2>/dev/null || echo 2)
 
@@ -33,6 +32,8 @@ fi
 echo "== building the fuzz targets with clang in $build/"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIP6SEC_WITH_NS3=OFF \
 	-DMIP6SEC_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+# The configure step writes MIP6SEC_FUZZ_TARGETS, ';'-separated.
+targets=$(tr ';' ' ' <"$build/fuzz-targets.txt")
 build_targets=""
 for t in $targets; do
 	build_targets="$build_targets fuzz_$t"
@@ -83,15 +84,18 @@ summarize() {
 echo "== fuzzing each target for $seconds s, $jobs at a time"
 failed=0
 running=""
+count=0
 for t in $targets; do
 	start "$t"
 	running="$running $t"
-	if [ "$(echo $running | wc -w)" -ge "$jobs" ]; then
+	count=$((count + 1))
+	if [ "$count" -ge "$jobs" ]; then
 		wait
 		for r in $running; do
 			summarize "$r" || failed=1
 		done
 		running=""
+		count=0
 	fi
 done
 wait

@@ -337,6 +337,8 @@ testsim_run_until(uint64_t t_ns)
 void
 testsim_inject(uint32_t node, uint32_t ifindex, const uint8_t *pkt, size_t len)
 {
+    if (!get_node(node) || len < 40)
+        return; /* not a whole IPv6 packet */
     struct arrival *a = malloc(sizeof *a + len);
     if (!a)
         abort();
