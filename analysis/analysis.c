@@ -398,8 +398,9 @@ home_address(struct ctx *c, uint32_t node)
 struct queries {
     sqlite3_stmt *data_away;  /* first decap through the new CoA */
     sqlite3_stmt *data_home;  /* first UDP delivery after link up */
-    sqlite3_stmt *last_deliv; /* last UDP delivery with app_seq before a time */
-    sqlite3_stmt *lost;       /* correspondent sends in a window never delivered */
+    sqlite3_stmt *data_seq;   /* app_seq of the data packet found by data_away/data_home */
+    sqlite3_stmt *last_deliv; /* app_seq of the last UDP delivery before a time */
+    sqlite3_stmt *lost;       /* correspondent sends in a sequence range never delivered */
 };
 
 static void
@@ -412,13 +413,16 @@ prepare_queries(struct ctx *c, struct queries *q)
     q->data_home = prepare(c, "SELECT time_ns FROM packet_event"
                               " WHERE node = ?1 AND kind = 4 AND time_ns > ?2 AND time_ns < ?3"
                               " AND protocol = 17 ORDER BY time_ns LIMIT 1");
-    q->last_deliv = prepare(c, "SELECT time_ns FROM packet_event"
+    q->data_seq = prepare(c, "SELECT app_seq FROM packet_event"
+                             " WHERE node = ?1 AND time_ns = ?2 AND kind IN (4, 8)"
+                             " AND app_seq IS NOT NULL LIMIT 1");
+    q->last_deliv = prepare(c, "SELECT app_seq FROM packet_event"
                                " WHERE node = ?1 AND kind = 4 AND time_ns < ?2"
                                " AND protocol = 17 AND app_seq IS NOT NULL"
                                " ORDER BY time_ns DESC LIMIT 1");
     q->lost = prepare(c, "SELECT count(*) FROM packet_event s"
                          " WHERE s.node IN (SELECT id FROM node WHERE id <> ?1)"
-                         " AND s.kind = 1 AND s.time_ns > ?2 AND s.time_ns < ?3"
+                         " AND s.kind = 1 AND s.app_seq > ?2 AND s.app_seq < ?3"
                          " AND s.protocol = 17 AND s.app_seq IS NOT NULL AND s.dst = ?4"
                          " AND NOT EXISTS (SELECT 1 FROM packet_event d"
                          "  WHERE d.node = ?1 AND d.kind = 4 AND d.app_seq IS NOT NULL"
@@ -430,6 +434,7 @@ finalize_queries(struct queries *q)
 {
     sqlite3_finalize(q->data_away);
     sqlite3_finalize(q->data_home);
+    sqlite3_finalize(q->data_seq);
     sqlite3_finalize(q->last_deliv);
     sqlite3_finalize(q->lost);
 }
@@ -454,13 +459,21 @@ find_data(struct ctx *c, struct queries *q, struct handoff *h, int64_t hoa)
     if (h->t[M_DATA] == NONE || hoa == NONE)
         return;
 
-    /* The loss window opens at the last delivery before the link went down. */
+    /* The loss window is a range of sequence numbers, not of times, so
+     * that packets still in flight when the link went down count: it runs
+     * from the last one delivered before link down to the first one
+     * delivered after the handoff. */
+    sqlite3_bind_int64(q->data_seq, 1, h->node);
+    sqlite3_bind_int64(q->data_seq, 2, h->t[M_DATA]);
+    int64_t to = query_int(c, q->data_seq);
     sqlite3_bind_int64(q->last_deliv, 1, h->node);
     sqlite3_bind_int64(q->last_deliv, 2, down);
     int64_t from = query_int(c, q->last_deliv);
+    if (to == NONE)
+        return;
     sqlite3_bind_int64(q->lost, 1, h->node);
-    sqlite3_bind_int64(q->lost, 2, from == NONE ? INT64_MIN : from);
-    sqlite3_bind_int64(q->lost, 3, h->t[M_DATA]);
+    sqlite3_bind_int64(q->lost, 2, from == NONE ? -1 : from);
+    sqlite3_bind_int64(q->lost, 3, to);
     sqlite3_bind_int64(q->lost, 4, hoa);
     h->lost = query_int(c, q->lost);
 }
@@ -505,14 +518,11 @@ analyse(struct ctx *c)
     if (rc != SQLITE_DONE)
         fail(c, "finding mobile nodes");
     sqlite3_finalize(st);
-    if (n_nodes == 0) {
-        fprintf(stderr,
-                "mip6sec-analysis: %s: no mobile node: no node has mobile-node mobility events "
-                "(link_down, movement, bu_sent, ...); record a scenario with a mobile node\n",
-                c->path);
-        sqlite3_close(c->db);
-        exit(EXIT_UNUSABLE);
-    }
+    /* A run in which no mobile node moved (speed 0, or stopped early) has
+     * no mobility events; that is an empty result, not an error, so that
+     * a parameter sweep can include such runs. */
+    if (n_nodes == 0)
+        printf("no mobility events: no mobile node moved in this run\n");
 
     struct queries q;
     prepare_queries(c, &q);

@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmdline.h"
 #include "ipv6.h"
@@ -153,9 +155,12 @@ check(int status, const char *what, struct rec *rec)
 {
     if (status == 0)
         return;
-    fprintf(stderr, "handoff: %s failed: %s\n", what, mip6sec_last_error());
+    fprintf(stderr, "mip6sec-handoff: %s failed: %s\n", what, mip6sec_last_error());
     rec_close(rec, REC_FAILED);
-    exit(1);
+    /* Skip ns-3's teardown: before the first run ns-3.37's Radvd::DoDispose
+     * dereferences a socket that only StartApplication creates. */
+    fflush(NULL);
+    _exit(1);
 }
 
 static struct rec *rec;
@@ -171,22 +176,27 @@ record_packet(void *ctx, uint32_t node, uint32_t ifindex, enum rec_kind kind, co
 static bool
 validate(void)
 {
-    if (P.ra_min_ms > P.ra_max_ms) {
-        fprintf(stderr, "handoff: --raMin=%llu is above --raMax=%llu; make raMin <= raMax\n",
+    /* RFC 4861 §6.2.1: MinRtrAdvInterval is at most 0.75 MaxRtrAdvInterval. */
+    if (4 * P.ra_min_ms > 3 * P.ra_max_ms) {
+        fprintf(stderr,
+                "mip6sec-handoff: --raMin=%llu is above 0.75 x --raMax=%llu (RFC 4861 section "
+                "6.2.1); lower raMin or raise raMax\n",
                 (unsigned long long)P.ra_min_ms, (unsigned long long)P.ra_max_ms);
         return false;
     }
     if (strcmp(P.encryption, "aes-cbc") != 0 && strcmp(P.encryption, "null") != 0) {
-        fprintf(stderr, "handoff: invalid value '%s' for --encryption: use aes-cbc or null\n",
+        fprintf(stderr,
+                "mip6sec-handoff: invalid value '%s' for --encryption: use aes-cbc or null\n",
                 P.encryption);
         return false;
     }
     if (P.trace[0]) {
-        FILE *f = fopen(P.trace, "r");
+        struct stat st;
+        FILE *f = stat(P.trace, &st) == 0 && S_ISREG(st.st_mode) ? fopen(P.trace, "r") : NULL;
         if (!f) {
             fprintf(stderr,
-                    "handoff: cannot read --trace=%s; give the path of an ns-2 mobility "
-                    "trace file\n",
+                    "mip6sec-handoff: cannot read --trace=%s: not a readable file; give the "
+                    "path of an ns-2 mobility trace file\n",
                     P.trace);
             return false;
         }
@@ -223,7 +233,7 @@ main(int argc, char **argv)
     /* ----- recording ----- */
     rec = rec_open(P.output, err, sizeof err);
     if (!rec) {
-        fprintf(stderr, "handoff: %s\n", err);
+        fprintf(stderr, "mip6sec-handoff: %s\n", err);
         return 1;
     }
     for (size_t i = 0; i < N_OPTIONS; i++) {
@@ -327,7 +337,7 @@ main(int argc, char **argv)
     ip6_addr_from_text("2001:1:0:1::", hc.home_prefix);
     struct mip6_ha *home_agent = mip6_ha_install(ha, &hc, rec, err, sizeof err);
     if (!home_agent) {
-        fprintf(stderr, "handoff: home agent: %s\n", err);
+        fprintf(stderr, "mip6sec-handoff: home agent: %s\n", err);
         rec_close(rec, REC_FAILED);
         return 1;
     }
@@ -343,7 +353,7 @@ main(int argc, char **argv)
     ip6_addr_from_prefix_mac(mc.home_address, mc.home_prefix, mac);
     struct mip6_mn *mobile = mip6_mn_install(mn, &mc, rec, err, sizeof err);
     if (!mobile) {
-        fprintf(stderr, "handoff: mobile node: %s\n", err);
+        fprintf(stderr, "mip6sec-handoff: mobile node: %s\n", err);
         rec_close(rec, REC_FAILED);
         return 1;
     }
@@ -352,7 +362,7 @@ main(int argc, char **argv)
     enum esp_enc_alg enc = strcmp(P.encryption, "null") ? ESP_ENC_AES_128_CBC : ESP_ENC_NULL;
     mip6_keys_derive(&keys, P.seed, 0, enc, ESP_AUTH_HMAC_SHA1_96);
     if (mip6_manual_sas(mobile, home_agent, &keys, err, sizeof err) < 0) {
-        fprintf(stderr, "handoff: security associations: %s\n", err);
+        fprintf(stderr, "mip6sec-handoff: security associations: %s\n", err);
         rec_close(rec, REC_FAILED);
         return 1;
     }
@@ -384,17 +394,21 @@ main(int argc, char **argv)
         check(mip6sec_pcap(cn, cn_if, stem), "pcap", rec);
         snprintf(path, sizeof path, "%s-esp_sa", stem);
         if (mip6_export_esp_sas(mobile, path, 0, err, sizeof err) < 0)
-            fprintf(stderr, "handoff: %s\n", err);
+            fprintf(stderr, "mip6sec-handoff: %s\n", err);
     }
 
     /* ----- run, one simulated second at a time so a signal stops it ----- */
     enum rec_status status = REC_COMPLETE;
-    for (uint64_t t = 0; t < stop_ns;) {
+    uint64_t t = 0;
+    while (t < stop_ns) {
         t = t + S < stop_ns ? t + S : stop_ns;
         check(mip6sec_run_until(t), "simulation", rec);
         if (stop_requested) {
             status = REC_INTERRUPTED;
-            fprintf(stderr, "handoff: stopped by a signal at %.1f s simulated\n", (double)t / 1e9);
+            fprintf(stderr,
+                    "mip6sec-handoff: stopped by a signal at %.1f s simulated; writing the "
+                    "database indexes, which takes a while after a long run\n",
+                    (double)t / 1e9);
             break;
         }
     }
@@ -404,9 +418,11 @@ main(int argc, char **argv)
     mip6sec_app_counts(cbr, &sent, NULL);
     printf("mip6sec-handoff: %.1f s simulated, UDP to the home address: %llu sent, %llu "
            "received; events in %s\n",
-           P.duration_s, (unsigned long long)sent, (unsigned long long)received, P.output);
+           (double)t / 1e9, (unsigned long long)sent, (unsigned long long)received, P.output);
 
     int rc = rec_close(rec, status);
     mip6sec_destroy();
-    return rc == 0 && status == REC_COMPLETE ? 0 : 1;
+    if (status == REC_INTERRUPTED)
+        return 130; /* the shell's convention for a run ended by SIGINT */
+    return rc == 0 ? 0 : 1;
 }

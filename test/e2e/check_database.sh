@@ -85,5 +85,16 @@ expect "analysis exit status" "$status" 0
 expect "handoffs with a latency in the analysis" "$(printf '%s\n' "$out" |
 	awk -F, 'NR > 1 && $0 != "" { n++ } END { print n + 0 }')" 2
 
+# Every datagram the correspondent sent and the mobile node never got is
+# attributed to one of the two handoffs (none is lost elsewhere here).
+sent=$(query "SELECT count(*) FROM packet_event WHERE node = $cn AND kind = 1 AND protocol = 17
+	AND app_seq IS NOT NULL AND dst = (SELECT dst FROM packet_event WHERE node = $mn AND kind = 4
+	AND protocol = 17 LIMIT 1)")
+delivered=$(query "SELECT count(DISTINCT app_seq) FROM packet_event WHERE node = $mn AND kind = 4
+	AND protocol = 17 AND app_seq IS NOT NULL")
+expect "lost packets attributed to handoffs" "$(printf '%s\n' "$out" | awk -F, '
+	NR == 1 { for (i = 1; i <= NF; i++) if ($i == "lost_packets") col = i; next }
+	$0 != "" { sum += $col } END { print sum + 0 }')" "$((sent - delivered))"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

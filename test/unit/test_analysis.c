@@ -429,15 +429,16 @@ unusable_inputs_exit_2(void)
     CHECK_CONTAINS(out, "not a mip6sec database");
     remove_db(path);
 
-    /* A run with only a home agent has no mobile node. */
+    /* A run in which no mobile node moved is an empty result, not an
+     * error, so parameter sweeps can include it. */
     db_path(path, sizeof path, "no-mn.db");
     struct rec *r = rec_open(path, NULL, 0);
     rec_begin(r, 1, 1, "3.37", "0.1.0");
     rec_mobility(r, 5 * MS, HA, 1, REC_MOB_BINDING_ADD, hoa, 0, 0);
     CHECK_EQ_INT(rec_close(r, REC_COMPLETE), 0);
     snprintf(args, sizeof args, "'%s'", path);
-    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 2);
-    CHECK_CONTAINS(out, "no mobile node");
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    CHECK_CONTAINS(out, "no mobile node moved");
     remove_db(path);
 }
 
