@@ -7,18 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool
-prefix_match(const uint8_t *a, const uint8_t *b, unsigned len)
-{
-    unsigned bytes = len / 8, bits = len % 8;
+#include "cursor.h"
+#include "ipv6.h"
 
-    if (memcmp(a, b, bytes) != 0)
-        return false;
-    if (bits == 0)
-        return true;
-    uint8_t mask = (uint8_t)(0xff << (8 - bits));
-    return (a[bytes] & mask) == (b[bytes] & mask);
-}
+#define MH_TYPE_OFFSET 2 /* RFC 6275 §6.1.1: Payload Proto, Header Len, MH Type */
 
 static const char *
 describe_esp_error(enum esp_status st)
@@ -36,6 +28,26 @@ describe_esp_error(enum esp_status st)
     }
 }
 
+/*
+ * RFC 4301 §4.4.1.1: a specific MH type or ICMPv6 type/code matches only
+ * a packet of that protocol whose field was read.  An OPAQUE field
+ * matches only ANY.
+ */
+static bool
+next_layer_match(const struct ipsec_selector *sel, const struct ipsec_packet *pkt)
+{
+    if (sel->mh_type_set &&
+        (pkt->proto != IP6_NH_MOBILITY || !pkt->mh_type_known || pkt->mh_type != sel->mh_type))
+        return false;
+    if (sel->icmp_type_set &&
+        (pkt->proto != IP6_NH_ICMPV6 || !pkt->icmp_known || pkt->icmp_type != sel->icmp_type))
+        return false;
+    if (sel->icmp_code_set &&
+        (pkt->proto != IP6_NH_ICMPV6 || !pkt->icmp_known || pkt->icmp_code != sel->icmp_code))
+        return false;
+    return true;
+}
+
 bool
 ipsec_selector_match(const struct ipsec_selector *sel, const struct ipsec_packet *pkt)
 {
@@ -43,8 +55,46 @@ ipsec_selector_match(const struct ipsec_selector *sel, const struct ipsec_packet
         return false;
     if (sel->proto != IPSEC_PROTO_ANY && sel->proto != pkt->proto)
         return false;
-    return prefix_match(sel->src, pkt->src, sel->src_len) &&
-           prefix_match(sel->dst, pkt->dst, sel->dst_len);
+    if (!next_layer_match(sel, pkt))
+        return false;
+    return ip6_prefix_match(sel->src, pkt->src, sel->src_len) &&
+           ip6_prefix_match(sel->dst, pkt->dst, sel->dst_len);
+}
+
+enum ipsec_selector_status
+ipsec_selector_check(const struct ipsec_selector *sel)
+{
+    if (sel->src_len > 128 || sel->dst_len > 128)
+        return IPSEC_SELECTOR_BAD_PREFIX_LEN;
+    if (sel->proto != IPSEC_PROTO_ANY && (sel->proto < 0 || sel->proto > 255))
+        return IPSEC_SELECTOR_BAD_PROTO;
+    /* RFC 4301 §4.4.1.1: the MH type and the ICMPv6 type and code are
+     * selectors of those two protocols only. */
+    if (sel->mh_type_set && sel->proto != IP6_NH_MOBILITY)
+        return IPSEC_SELECTOR_MH_TYPE_WITHOUT_MH;
+    if (sel->icmp_type_set && sel->proto != IP6_NH_ICMPV6)
+        return IPSEC_SELECTOR_ICMP_WITHOUT_ICMPV6;
+    if (sel->icmp_code_set && !sel->icmp_type_set)
+        return IPSEC_SELECTOR_ICMP_CODE_WITHOUT_TYPE;
+    return IPSEC_SELECTOR_OK;
+}
+
+void
+ipsec_packet_read_next_layer(struct ipsec_packet *pkt, const uint8_t *upper, size_t len)
+{
+    struct rd r = rd_init(upper, len);
+
+    pkt->mh_type_known = false;
+    pkt->icmp_known = false;
+    if (pkt->proto == IP6_NH_MOBILITY) {
+        rd_skip(&r, MH_TYPE_OFFSET);
+        pkt->mh_type = rd_u8(&r);
+        pkt->mh_type_known = rd_ok(&r);
+    } else if (pkt->proto == IP6_NH_ICMPV6) {
+        pkt->icmp_type = rd_u8(&r);
+        pkt->icmp_code = rd_u8(&r);
+        pkt->icmp_known = rd_ok(&r);
+    }
 }
 
 static bool
@@ -185,6 +235,7 @@ ipsec_policy_add(struct ipsec_db *db, enum ipsec_dir dir, const struct ipsec_sel
     p->sel = *sel;
     p->action = action;
     p->sa = sa;
+    p->active = true;
 
     const uint8_t *remote = remote_addr(dir, sel->src, sel->dst);
     uint8_t remote_len = dir == IPSEC_OUT ? sel->dst_len : sel->src_len;
@@ -225,10 +276,72 @@ ipsec_policy_lookup(const struct ipsec_db *db, enum ipsec_dir dir, const struct 
             p = general->items[g++];
         else
             p = indexed->items[x++];
-        if (ipsec_selector_match(&p->sel, pkt))
+        if (p->active && ipsec_selector_match(&p->sel, pkt))
             return p;
     }
     return NULL;
+}
+
+void
+ipsec_policy_set_active(struct ipsec_policy *policy, bool active)
+{
+    policy->active = active;
+}
+
+/* Whether the selector names addr as its single source or destination. */
+static bool
+names_address(const struct ipsec_selector *sel, const uint8_t addr[16])
+{
+    return (sel->src_len == 128 && memcmp(sel->src, addr, 16) == 0) ||
+           (sel->dst_len == 128 && memcmp(sel->dst, addr, 16) == 0);
+}
+
+size_t
+ipsec_tunnel_policies_set_active(struct ipsec_db *db, const uint8_t home_address[16], bool active)
+{
+    size_t changed = 0;
+
+    for (size_t i = 0; i < db->all.count; i++) {
+        struct ipsec_policy *p = db->all.items[i];
+        if (!p->sel.tunnel_iface || !names_address(&p->sel, home_address) || p->active == active)
+            continue;
+        p->active = active;
+        changed++;
+    }
+    return changed;
+}
+
+bool
+ipsec_sa_set_tunnel(struct ipsec_sa *sa, const uint8_t outer_src[16], const uint8_t outer_dst[16])
+{
+    if (sa->mode != IPSEC_TUNNEL)
+        return false;
+    memcpy(sa->tunnel_src, outer_src, 16);
+    memcpy(sa->tunnel_dst, outer_dst, 16);
+    return true;
+}
+
+size_t
+ipsec_tunnel_sas_set_care_of(struct ipsec_db *db, const uint8_t home_address[16],
+                             const uint8_t care_of[16])
+{
+    size_t changed = 0;
+
+    for (size_t i = 0; i < db->n_sas; i++) {
+        struct ipsec_sa *sa = db->sas[i];
+        if (sa->mode != IPSEC_TUNNEL)
+            continue;
+        /* RFC 3776 §4.3: the mobile node's end of the tunnel follows its
+         * care-of address, and the home agent's end stays. */
+        bool from_mn = sa->sel.src_len == 128 && memcmp(sa->sel.src, home_address, 16) == 0;
+        bool to_mn = sa->sel.dst_len == 128 && memcmp(sa->sel.dst, home_address, 16) == 0;
+        if (from_mn)
+            memcpy(sa->tunnel_src, care_of, 16);
+        if (to_mn)
+            memcpy(sa->tunnel_dst, care_of, 16);
+        changed += from_mn || to_mn;
+    }
+    return changed;
 }
 
 struct ipsec_sa *

@@ -12,6 +12,11 @@
  * Entries whose remote address is a single address are also indexed by
  * that address, so a home agent with a thousand mobile nodes finds its
  * entry without scanning the list; the order of the list still decides.
+ *
+ * Beyond the addresses, protocol and interface of RFC 3776, selectors can
+ * name the MH type (protocol 135) and the ICMPv6 type and code (protocol
+ * 58), which RFC 4301 §4.4.1.1 adds and RFC 4877 uses.  A policy can
+ * be made inactive and active again (RFC 3776 §4.2).
  */
 #ifndef MIP6SEC_IPSEC_H
 #define MIP6SEC_IPSEC_H
@@ -23,7 +28,12 @@
 #include "addrmap.h"
 #include "esp.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define IPSEC_PROTO_ANY (-1)
+#define IPSEC_SA_NAME_LEN 16 /* bytes of ipsec_sa.name, including the NUL */
 
 enum ipsec_dir {
     IPSEC_OUT = 0,
@@ -41,25 +51,51 @@ enum ipsec_action {
     IPSEC_DISCARD = 2,
 };
 
-/* Traffic selectors.  A prefix length of 0 matches any address. */
+/*
+ * Traffic selectors.  A prefix length of 0 matches any address.  The
+ * next-layer selectors are ANY while their *_set flag is false, so a
+ * zero-initialised selector matches every MH and ICMPv6 type, as the
+ * RFC 3776 §5 entries do.
+ */
 struct ipsec_selector {
     uint8_t src[16];
-    uint8_t src_len;
+    uint8_t src_len; /* 0-128 */
     uint8_t dst[16];
-    uint8_t dst_len;
-    int proto; /* IP protocol number or IPSEC_PROTO_ANY */
+    uint8_t dst_len; /* 0-128 */
+    int proto;       /* IP protocol number or IPSEC_PROTO_ANY */
     /* RFC 3776 §4.2: entries for return routability and payload apply only
-     * to packets entering or leaving the MN-HA tunnel interface. */
+     * to packets entering or leaving the MN-HA tunnel interface.  An entry
+     * with false applies only to packets that do not use that tunnel. */
     bool tunnel_iface;
+    /* RFC 4301 §4.4.1.1: MH type, only with proto 135. */
+    bool mh_type_set;
+    uint8_t mh_type;
+    /* RFC 4301 §4.4.1.1: ICMPv6 type, and code within it, only with proto 58. */
+    bool icmp_type_set;
+    uint8_t icmp_type;
+    bool icmp_code_set; /* only with icmp_type_set */
+    uint8_t icmp_code;
+};
+
+/* Result of ipsec_selector_check: the first problem in a selector. */
+enum ipsec_selector_status {
+    IPSEC_SELECTOR_OK = 0,
+    IPSEC_SELECTOR_BAD_PREFIX_LEN,        /* src_len or dst_len above 128 */
+    IPSEC_SELECTOR_BAD_PROTO,             /* proto outside 0-255 and not IPSEC_PROTO_ANY */
+    IPSEC_SELECTOR_MH_TYPE_WITHOUT_MH,    /* MH type selector with proto other than 135 */
+    IPSEC_SELECTOR_ICMP_WITHOUT_ICMPV6,   /* ICMPv6 type selector with proto other than 58 */
+    IPSEC_SELECTOR_ICMP_CODE_WITHOUT_TYPE /* ICMPv6 code selector without a type */
 };
 
 struct ipsec_sa {
-    char name[16]; /* as in RFC 3776 §5.2: "SA1", "SA2", ... */
+    char name[IPSEC_SA_NAME_LEN]; /* as in RFC 3776 §5.2: "SA1", "SA2", ... */
     enum ipsec_dir dir;
     enum ipsec_mode mode;
     bool manual; /* manually keyed: no anti-replay (RFC 4303 §3.3.3) */
     struct ipsec_selector sel;
-    uint8_t tunnel_src[16]; /* tunnel mode: outer addresses */
+    /* Tunnel mode: outer addresses, changed by ipsec_sa_set_tunnel when
+     * the care-of address changes (RFC 3776 §4.3).  Zero until set. */
+    uint8_t tunnel_src[16];
     uint8_t tunnel_dst[16];
     struct esp_sa esp;
     uint64_t packets;
@@ -72,6 +108,7 @@ struct ipsec_policy {
     struct ipsec_selector sel;
     enum ipsec_action action;
     struct ipsec_sa *sa; /* PROTECT only */
+    bool active;         /* an inactive policy never matches; true when added */
 };
 
 /* A list of policies sorted by order. */
@@ -92,12 +129,26 @@ struct ipsec_db {
     struct ipsec_sa **sas;
 };
 
-/* The packet fields that policy looks at, in home form. */
+/*
+ * The packet fields that policy looks at, in home form.
+ *
+ * The next-layer fields are OPAQUE (RFC 4301 §4.4.1.1) while their
+ * *_known flag is false: the packet then matches only selectors that are
+ * ANY for that field.  A zero-initialised packet is OPAQUE, so callers
+ * that fill only the first four fields match exactly as before MH-type
+ * and ICMPv6 selectors existed.  ipsec_packet_read_next_layer fills them
+ * from the message.
+ */
 struct ipsec_packet {
     const uint8_t *src;
     const uint8_t *dst;
     int proto;
-    bool tunnel_iface; /* entering or leaving the MN-HA tunnel interface */
+    bool tunnel_iface;  /* entering or leaving the MN-HA tunnel interface */
+    bool mh_type_known; /* proto 135 and the MH Type field was read */
+    uint8_t mh_type;
+    bool icmp_known; /* proto 58 and the ICMPv6 Type and Code fields were read */
+    uint8_t icmp_type;
+    uint8_t icmp_code;
 };
 
 void ipsec_db_init(struct ipsec_db *db);
@@ -122,19 +173,80 @@ struct ipsec_sa *ipsec_sa_add(struct ipsec_db *db, const char *name, enum ipsec_
                               enum ipsec_mode mode, const struct ipsec_selector *sel,
                               const struct ipsec_keys *keys, char *err, size_t err_len);
 
-/* Append a policy at the end of the ordered SPD; NULL when out of memory. */
+/*
+ * Append an active policy at the end of the ordered SPD; NULL when out of
+ * memory.  The selector should pass ipsec_selector_check: a prefix
+ * length above 128 never matches, and a next-layer selector on the wrong
+ * protocol never matches either.
+ */
 struct ipsec_policy *ipsec_policy_add(struct ipsec_db *db, enum ipsec_dir dir,
                                       const struct ipsec_selector *sel, enum ipsec_action action,
                                       struct ipsec_sa *sa);
 
-/* The first policy in SPD order that matches the packet, or NULL. */
+/*
+ * Make a policy inactive or active again.  It keeps its place in the
+ * SPD order.  RFC 3776 §4.2 makes the entries that protect tunnelled
+ * traffic inactive while the mobile node is at home.
+ */
+void ipsec_policy_set_active(struct ipsec_policy *policy, bool active);
+
+/*
+ * Set the active flag of every tunnel-interface policy whose selectors
+ * name home_address as their single (/128) source or destination, that
+ * is, the tunnel entries of one mobile node on either side (RFC 3776
+ * §4.2).  Returns how many policies changed state.  Walks the whole SPD.
+ */
+size_t ipsec_tunnel_policies_set_active(struct ipsec_db *db, const uint8_t home_address[16],
+                                        bool active);
+
+/* The first active policy in SPD order that matches the packet, or NULL. */
 struct ipsec_policy *ipsec_policy_lookup(const struct ipsec_db *db, enum ipsec_dir dir,
                                          const struct ipsec_packet *pkt);
 
 /* The inbound SA with this SPI, or NULL. */
 struct ipsec_sa *ipsec_sa_by_spi(const struct ipsec_db *db, uint32_t spi);
 
+/*
+ * Set the outer source and destination of a tunnel-mode SA.  Returns
+ * false, changing nothing, for a transport-mode SA.
+ *
+ * RFC 3776 §4.3: the mobile node moves its tunnel SAs to a new care-of
+ * address right after sending the BU that registers it, and the home
+ * agent after accepting that BU.  The home agent must do this only for
+ * a BU that arrived under ESP, never on behalf of other applications.
+ */
+bool ipsec_sa_set_tunnel(struct ipsec_sa *sa, const uint8_t outer_src[16],
+                         const uint8_t outer_dst[16]);
+
+/*
+ * Point the tunnel-mode SAs of one mobile node at a new care-of address:
+ * an SA whose selectors have home_address as their single source gets
+ * care_of as outer source, and one with home_address as single
+ * destination gets care_of as outer destination.  SA selectors are the
+ * same at both ends, so this works on the mobile node and on the home
+ * agent (RFC 3776 §4.3).  Returns how many SAs it changed.  Walks the
+ * whole SAD.
+ */
+size_t ipsec_tunnel_sas_set_care_of(struct ipsec_db *db, const uint8_t home_address[16],
+                                    const uint8_t care_of[16]);
+
 /* Whether the packet matches the selectors (RFC 4301 §5.2 step 4). */
 bool ipsec_selector_match(const struct ipsec_selector *sel, const struct ipsec_packet *pkt);
+
+/* Check that a selector is well formed; returns the first problem found. */
+enum ipsec_selector_status ipsec_selector_check(const struct ipsec_selector *sel);
+
+/*
+ * Fill the next-layer fields of pkt from the upper-layer header at
+ * upper[0..len), according to pkt->proto: the MH Type for a Mobility
+ * Header (RFC 6275 §6.1.1) and the Type and Code for ICMPv6 (RFC 4443
+ * §2.1).  A header too short to hold the field, or another protocol,
+ * leaves the field OPAQUE.
+ */
+void ipsec_packet_read_next_layer(struct ipsec_packet *pkt, const uint8_t *upper, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MIP6SEC_IPSEC_H */

@@ -42,12 +42,31 @@ mip6_record_built(struct mip6_node *n, uint32_t ifindex, enum rec_kind kind, con
                parent_uid, why);
 }
 
+/* The policy view of a message in home form, with the RFC 4877 fields
+ * (MH type, ICMPv6 type and code) read from the message itself. */
+static struct ipsec_packet
+policy_view(const uint8_t *src, const uint8_t *dst, uint8_t proto, const uint8_t *msg,
+            size_t msg_len)
+{
+    struct ipsec_packet p = {.src = src, .dst = dst, .proto = proto};
+
+    if (proto == IP6_NH_MOBILITY && msg_len > 2) {
+        p.mh_type_known = true;
+        p.mh_type = msg[2];
+    } else if (proto == IP6_NH_ICMPV6 && msg_len > 1) {
+        p.icmp_known = true;
+        p.icmp_type = msg[0];
+        p.icmp_code = msg[1];
+    }
+    return p;
+}
+
 /* Build the packet that mip6_send_signal sends into w; returns the drop reason. */
 static enum rec_drop
 build_signal(struct mip6_node *n, const struct mip6_out *out, struct wr *w, struct ipsec_sa **used)
 {
     /* RFC 3776 §6.1 step 2 / §6.3 step 2: outbound SPD lookup in home form. */
-    struct ipsec_packet sel = {out->src, out->dst, out->proto, false};
+    struct ipsec_packet sel = policy_view(out->src, out->dst, out->proto, out->msg, out->msg_len);
     struct ipsec_policy *policy = ipsec_policy_lookup(&n->ipsec, IPSEC_OUT, &sel);
     uint8_t next = out->proto;
 
@@ -189,7 +208,7 @@ mip6_receive_signal(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt, s
 
         /* Step 4: the home-form packet must match the SA's selectors; this
          * is what ties the home address to the SA (RFC 3776 §4.2). */
-        struct ipsec_packet sel = {in->src, in->dst, in->proto, false};
+        struct ipsec_packet sel = policy_view(in->src, in->dst, in->proto, in->msg, in->msg_len);
         if (!ipsec_selector_match(&sa->sel, &sel)) {
             why = REC_DROP_POLICY;
             goto drop;
@@ -199,7 +218,7 @@ mip6_receive_signal(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt, s
 
     /* A message in clear is dropped when policy says it must be protected
      * (RFC 3776 §4.1: BU and BA MUST use ESP). */
-    struct ipsec_packet sel = {in->src, in->dst, in->proto, false};
+    struct ipsec_packet sel = policy_view(in->src, in->dst, in->proto, in->msg, in->msg_len);
     struct ipsec_policy *policy = ipsec_policy_lookup(&n->ipsec, IPSEC_IN, &sel);
     if (policy && policy->action != IPSEC_BYPASS) {
         why = policy->action == IPSEC_PROTECT ? REC_DROP_CLEAR_TEXT : REC_DROP_POLICY;
