@@ -38,6 +38,7 @@ def build(bld):
         'model/keys.c',
         'model/mh.c',
         'model/mn.c',
+        'model/mn_ro.c',
         'model/nd.c',
         'model/pktinfo.c',
         'model/rec.c',

@@ -406,15 +406,19 @@ struct queries {
 static void
 prepare_queries(struct ctx *c, struct queries *q)
 {
+    /* Data reaches the new care-of address through the home agent's tunnel
+     * (decap, kind 8) or, with route optimization, directly with a type 2
+     * routing header (receive, kind 2, recorded by the model). */
     q->data_away = prepare(c, "SELECT time_ns FROM packet_event"
-                              " WHERE node = ?1 AND kind = 8 AND time_ns > ?2 AND time_ns < ?3"
-                              " AND dst = ?4 AND inner_protocol = 17"
+                              " WHERE node = ?1 AND time_ns > ?2 AND time_ns < ?3 AND dst = ?4"
+                              " AND ((kind = 8 AND inner_protocol = 17)"
+                              "  OR (kind = 2 AND protocol = 17 AND rh2 IS NOT NULL))"
                               " ORDER BY time_ns LIMIT 1");
     q->data_home = prepare(c, "SELECT time_ns FROM packet_event"
                               " WHERE node = ?1 AND kind = 4 AND time_ns > ?2 AND time_ns < ?3"
                               " AND protocol = 17 ORDER BY time_ns LIMIT 1");
     q->data_seq = prepare(c, "SELECT app_seq FROM packet_event"
-                             " WHERE node = ?1 AND time_ns = ?2 AND kind IN (4, 8)"
+                             " WHERE node = ?1 AND time_ns = ?2 AND kind IN (2, 4, 8)"
                              " AND app_seq IS NOT NULL LIMIT 1");
     q->last_deliv = prepare(c, "SELECT app_seq FROM packet_event"
                                " WHERE node = ?1 AND kind = 4 AND time_ns < ?2"

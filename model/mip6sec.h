@@ -71,6 +71,16 @@ struct mip6_mn *mip6_mn_install(uint32_t node, const struct mip6_mn_config *cfg,
                                 char *err, size_t err_len);
 
 /*
+ * Turn on route optimization (RFC 6275 §5.2, §11.6) between the mobile
+ * node and a correspondent node that runs the correspondent model
+ * (model/cn.h).  After every home registration the mobile node runs
+ * return routability (HoTI through the home agent, CoTI direct), registers
+ * with the correspondent, and then exchanges traffic with it directly.
+ */
+int mip6_mn_route_optimize(struct mip6_mn *mn, const uint8_t correspondent[16], char *err,
+                           size_t err_len);
+
+/*
  * Free a home agent or mobile node and its databases.  Only for after the
  * simulation has ended: pending simulator events still point at them.
  */

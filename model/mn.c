@@ -153,6 +153,7 @@ accept_ba(struct mip6_mn *mn, const struct mh_ba *ba)
     mn->bul.granted_ns = (uint64_t)ba->lifetime * 4 * NS_PER_S;
     mn->state = MN_REGISTERED;
     record_mobility(mn, REC_MOB_REGISTERED, mn->bul.coa, ba->seq, ba->lifetime);
+    mip6_mn_ro_start(mn);
 
     /* RFC 6275 §11.7.3: refresh before the binding expires, at the
      * home agent's Binding Refresh Advice when it gave one.  Without
@@ -218,6 +219,12 @@ receive_signal(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t 
                          st == MH_BAD_CHECKSUM ? REC_DROP_MH_CHECKSUM : REC_DROP_MH_INVALID);
         return;
     }
+    /* Return routability and correspondent registration are not protected
+     * by IPsec; their own checks are in mn_ro.c. */
+    if (memcmp(in.src, mn->cfg.home_agent, 16) != 0) {
+        mip6_mn_ro_receive(mn, ifindex, pkt, len, uid, &in, &msg);
+        return;
+    }
     /* RFC 3776 §4.1: a BA from the home agent MUST be protected. */
     if (msg.type != MH_BA || !in.sa || memcmp(in.src, mn->cfg.home_agent, 16) != 0) {
         mip6_record_drop(&mn->node, ifindex, pkt, len, uid,
@@ -250,9 +257,44 @@ receive_tunnel(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t 
         return;
     }
     uint64_t inner_uid = 0;
+
+    /* A HoT from a correspondent comes through the tunnel (RFC 3776 §3.2). */
+    if (p.upper_proto == IP6_NH_MOBILITY) {
+        struct mip6_in in = {.proto = IP6_NH_MOBILITY};
+        struct mh_msg msg;
+        memcpy(in.src, p.hdr.src, 16);
+        memcpy(in.dst, p.hdr.dst, 16);
+        in.msg = inner + p.upper_offset;
+        in.msg_len = p.upper_len;
+        if (mh_decode(in.msg, in.msg_len, in.src, in.dst, &msg) != MH_OK) {
+            mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_MH_INVALID);
+            return;
+        }
+        rec_packet(mn->node.rec, sim_now_ns(), mn->node.id, ifindex, REC_DECAP, pkt,
+                   len < 256 ? len : 256, len, uid, 0, REC_DROP_NONE);
+        mip6_mn_ro_receive(mn, ifindex, pkt, len, uid, &in, &msg);
+        return;
+    }
     sim_tunnel_receive(mn->node.id, mn->tunnel_ifindex, inner, inner_len, &inner_uid);
     rec_packet(mn->node.rec, sim_now_ns(), mn->node.id, ifindex, REC_DECAP, pkt,
                len < 256 ? len : 256, len, uid, inner_uid, REC_DROP_NONE);
+}
+
+void
+mip6_mn_tunnel_send(struct mip6_mn *mn, const uint8_t *pkt, size_t len, uint64_t uid)
+{
+    if (!mn->tunnel_up) {
+        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_NOT_AWAY);
+        return;
+    }
+    uint64_t outer_uid = 0;
+    if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->tunnel_src, mn->cfg.home_agent, IP6_NH_IPV6,
+                      pkt, len, &outer_uid) != SIM_OK) {
+        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_SEND_FAILED);
+        return;
+    }
+    mip6_record_built(&mn->node, mn->cfg.ifindex, REC_ENCAP, mn->tunnel_src, mn->cfg.home_agent,
+                      IP6_NH_IPV6, pkt, len, outer_uid, uid, REC_DROP_NONE);
 }
 
 /* A packet an application sent from the home address while away. */
@@ -269,18 +311,10 @@ mn_tunnel_tx(void *ctx, const uint8_t *pkt, size_t len, uint64_t uid)
         mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_NOT_TUNNELLED);
         return;
     }
-    if (!mn->tunnel_up) {
-        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_NOT_AWAY);
+    /* A correspondent that accepted a binding gets the packet directly. */
+    if (mip6_mn_ro_send(mn, pkt, len))
         return;
-    }
-    uint64_t outer_uid = 0;
-    if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->tunnel_src, mn->cfg.home_agent, IP6_NH_IPV6,
-                      pkt, len, &outer_uid) != SIM_OK) {
-        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_SEND_FAILED);
-        return;
-    }
-    mip6_record_built(&mn->node, mn->cfg.ifindex, REC_ENCAP, mn->tunnel_src, mn->cfg.home_agent,
-                      IP6_NH_IPV6, pkt, len, outer_uid, uid, REC_DROP_NONE);
+    mip6_mn_tunnel_send(mn, pkt, len, uid);
 }
 
 /* ----- movement ----- */
@@ -343,6 +377,7 @@ check_coa(void *owner)
 static void
 arrive_home(struct mip6_mn *mn)
 {
+    mip6_mn_ro_stop(mn);
     use_tunnel(mn, false);
     mip6_timer_stop(&mn->coa_timer);
     record_mobility(mn, REC_MOB_RETURNED_HOME, mn->cfg.home_address, 0, 0);
@@ -359,6 +394,7 @@ arrive_home(struct mip6_mn *mn)
 static void
 arrive_foreign(struct mip6_mn *mn)
 {
+    mip6_mn_ro_stop(mn);
     if (mn->state == MN_AT_HOME || mn->state == MN_DEREGISTERING)
         use_tunnel(mn, true);
 
@@ -452,6 +488,11 @@ mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         receive_signal(mn, ifindex, pkt, len, uid, &p);
         return SIM_CONSUMED;
     default:
+        /* Route-optimized traffic from a correspondent. */
+        if (p.has_rh2) {
+            mip6_mn_ro_deliver(mn, ifindex, pkt, len, uid, &p);
+            return SIM_CONSUMED;
+        }
         return SIM_PASS;
     }
 }
@@ -475,6 +516,8 @@ mip6_mn_free(struct mip6_mn *mn)
     mip6_timer_release(&mn->coa_timer);
     mip6_timer_release(&mn->retransmit_timer);
     mip6_timer_release(&mn->refresh_timer);
+    for (size_t i = 0; i < mn->n_correspondents; i++)
+        mip6_timer_release(&mn->correspondents[i].retry);
     ipsec_db_free(&mn->node.ipsec);
     free(mn);
 }

@@ -5,6 +5,7 @@
 #ifndef MIP6SEC_MN_H
 #define MIP6SEC_MN_H
 
+#include "mh.h"
 #include "mip6.h"
 #include "mip6sec.h"
 #include "timer.h"
@@ -28,6 +29,32 @@ struct mip6_bul {
     bool bound;          /* the home agent holds a binding for us */
 };
 
+#define MIP6_MN_MAX_CORRESPONDENTS 8
+
+/*
+ * Route optimization with one correspondent node: the return routability
+ * state and the Binding Update List entry (RFC 6275 §11.1, §11.6).
+ */
+struct mip6_mn_cn {
+    uint8_t address[16];
+    uint64_t home_cookie; /* of the last HoTI; a HoT must echo it */
+    uint64_t care_of_cookie;
+    bool have_home_token;
+    bool have_care_of_token;
+    uint16_t home_nonce_index;
+    uint16_t care_of_nonce_index;
+    uint8_t home_token[8];
+    uint8_t care_of_token[8];
+    uint8_t kbm[20];     /* binding management key of the last BU */
+    uint8_t coa[16];     /* care-of address the last BU registered */
+    uint16_t seq;        /* sequence number of the last BU */
+    bool bu_outstanding; /* a BU waits for its BA */
+    bool bound;          /* the correspondent accepted: traffic goes direct */
+    uint64_t retry_ns;   /* current retransmission timeout */
+    struct mip6_timer retry;
+    struct mip6_mn *mn;
+};
+
 struct mip6_mn {
     struct mip6_node node;
     struct mip6_mn_config cfg;
@@ -47,9 +74,40 @@ struct mip6_mn {
     uint32_t coa_checks;
 
     struct mip6_bul bul;
+    size_t n_correspondents;
+    struct mip6_mn_cn correspondents[MIP6_MN_MAX_CORRESPONDENTS];
     struct mip6_timer coa_timer;
     struct mip6_timer retransmit_timer;
     struct mip6_timer refresh_timer;
 };
+
+/* ----- route optimization, model/mn_ro.c ----- */
+
+/* Start return routability with every correspondent (after a home registration). */
+void mip6_mn_ro_start(struct mip6_mn *mn);
+
+/* Stop route optimization on a move: traffic goes through the tunnel again. */
+void mip6_mn_ro_stop(struct mip6_mn *mn);
+
+/* Process a HoT, CoT, BA or BRR from a correspondent; *in is in home form. */
+void mip6_mn_ro_receive(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len,
+                        uint64_t uid, const struct mip6_in *in, const struct mh_msg *msg);
+
+/* The correspondent with this address, or NULL. */
+struct mip6_mn_cn *mip6_mn_ro_find(struct mip6_mn *mn, const uint8_t address[16]);
+
+/*
+ * Send a packet from the home address straight to a correspondent that
+ * accepted a binding, with a Home Address option (RFC 6275 §11.3.1).
+ * Returns false when route optimization is not on for its destination.
+ */
+bool mip6_mn_ro_send(struct mip6_mn *mn, const uint8_t *pkt, size_t len);
+
+/* Deliver a route-optimized packet that arrived with a type 2 routing header. */
+void mip6_mn_ro_deliver(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len,
+                        uint64_t uid, const struct ip6_packet *p);
+
+/* Put a whole packet from the home address into the reverse tunnel. */
+void mip6_mn_tunnel_send(struct mip6_mn *mn, const uint8_t *pkt, size_t len, uint64_t uid);
 
 #endif /* MIP6SEC_MN_H */

@@ -633,6 +633,20 @@ mob_label(enum rec_mob mob)
         return (struct label){"brr_sent", "correspondent node sent a Binding Refresh Request"};
     case REC_MOB_BE_SENT:
         return (struct label){"be_sent", "correspondent node sent a Binding Error"};
+    case REC_MOB_HOTI_SENT:
+        return (struct label){"hoti_sent", "mobile node sent a HoTI; address = correspondent"};
+    case REC_MOB_COTI_SENT:
+        return (struct label){"coti_sent", "mobile node sent a CoTI; address = correspondent"};
+    case REC_MOB_HOT_RECEIVED:
+        return (struct label){"hot_received", "mobile node got a HoT; value = home nonce index"};
+    case REC_MOB_COT_RECEIVED:
+        return (struct label){"cot_received", "mobile node got a CoT; value = care-of nonce index"};
+    case REC_MOB_CN_BU_SENT:
+        return (struct label){"cn_bu_sent", "mobile node sent a BU to a correspondent; value = "
+                                            "sequence number"};
+    case REC_MOB_CN_BA_RECEIVED:
+        return (struct label){"cn_ba_received", "mobile node got a correspondent's BA; value = "
+                                                "status, value2 = sequence number"};
     }
     return (struct label){NULL, NULL};
 }

@@ -106,6 +106,14 @@ enum rec_mob {
     REC_MOB_CN_BINDING_DELETE = 23, /* address = home address, value2 = 1 when it expired */
     REC_MOB_BRR_SENT = 24,          /* Binding Refresh Request; address = home address */
     REC_MOB_BE_SENT = 25,           /* Binding Error; value = status */
+    /* At a mobile node doing route optimization (model/mn_ro.c); address =
+     * the correspondent. */
+    REC_MOB_HOTI_SENT = 26,      /* value = Home Init Cookie's low 32 bits */
+    REC_MOB_COTI_SENT = 27,      /* value = Care-of Init Cookie's low 32 bits */
+    REC_MOB_HOT_RECEIVED = 28,   /* value = home nonce index */
+    REC_MOB_COT_RECEIVED = 29,   /* value = care-of nonce index */
+    REC_MOB_CN_BU_SENT = 30,     /* value = sequence number, value2 = lifetime (4 s units) */
+    REC_MOB_CN_BA_RECEIVED = 31, /* value = status, value2 = sequence number */
 };
 
 enum rec_status {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "cn.h"
 #include "ipv6.h"
 #include "mip6sec-ns3.h"
 #include "mip6sec.h"
@@ -65,6 +66,7 @@ struct params {
     const char *encryption;
     const char *output;
     bool pcap;
+    bool route_optimization;
 };
 
 static struct params P = {
@@ -90,6 +92,7 @@ static struct params P = {
     .encryption = "aes-cbc",
     .output = "handoff.db",
     .pcap = false,
+    .route_optimization = false,
 };
 
 static const struct cmdline_option OPTIONS[] = {
@@ -133,6 +136,9 @@ static const struct cmdline_option OPTIONS[] = {
      "authentication is always HMAC-SHA1-96"},
     {"output", CMDLINE_STRING, &P.output, NULL, 0, 0,
      "SQLite database to write (replaced if it exists)"},
+    {"routeOptimization", CMDLINE_BOOL, &P.route_optimization, NULL, 0, 1,
+     "run return routability after every home registration and exchange traffic directly "
+     "between correspondent and mobile node (RFC 6275 route optimization)"},
     {"pcap", CMDLINE_BOOL, &P.pcap, NULL, 0, 1,
      "write pcap files of the mobile node, home agent and correspondent next to the database, "
      "and the ESP keys for Wireshark in <output>-esp_sa"},
@@ -248,6 +254,13 @@ main(int argc, char **argv)
     check(mip6sec_init((uint32_t)P.seed, P.run), "ns-3 setup", rec);
     snprintf(text, sizeof text, "%.0fns", P.dad_timeout_ms * 1e6);
     check(mip6sec_set_default("ns3::Icmpv6L4Protocol::DadTimeout", text), "DAD timeout", rec);
+    /* The correspondent hands route-optimized packets, swapped back to the
+     * home address, to its stack through a tunnel interface, so it must
+     * accept packets for its address on any interface: the weak host
+     * model of RFC 1122 §3.3.4.2, which Linux uses too. */
+    if (P.route_optimization)
+        check(mip6sec_set_default("ns3::Ipv6L3Protocol::StrongEndSystemModel", "false"),
+              "weak host model", rec);
 
     uint32_t mn, cn, r0, ha, ar1, ar2;
     check(mip6sec_node_create(&mn), "node", rec); /* node 0: $node_(0) in a trace */
@@ -365,6 +378,19 @@ main(int argc, char **argv)
         fprintf(stderr, "mip6sec-handoff: security associations: %s\n", err);
         rec_close(rec, REC_FAILED);
         return 1;
+    }
+
+    if (P.route_optimization) {
+        struct mip6_cn_config cc;
+        mip6_cn_config_default(&cc);
+        cc.ifindex = cn_if;
+        ip6_addr_from_text("2001:1:0:100::2", cc.address);
+        if (!mip6_cn_install(cn, &cc, rec, err, sizeof err) ||
+            mip6_mn_route_optimize(mobile, cc.address, err, sizeof err) < 0) {
+            fprintf(stderr, "mip6sec-handoff: route optimization: %s\n", err);
+            rec_close(rec, REC_FAILED);
+            return 1;
+        }
     }
 
     /* ----- traffic ----- */

@@ -266,7 +266,7 @@ events_read_back(void)
     CHECK_ROW(db, "SELECT name FROM event_kind WHERE id = 8", "decap");
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 29);
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 17", "not_away");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 25);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 31);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 12", "returned_home");
     CHECK_ROW(db, "SELECT text FROM chain WHERE id = 161", "ipv6>udp");
 

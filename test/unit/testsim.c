@@ -188,18 +188,36 @@ find_addr(struct iface *f, const uint8_t addr[16])
     return NULL;
 }
 
-/* The node and interface that own addr, or false when nobody does. */
+/*
+ * The node and interface a packet for addr reaches: the physical
+ * interface that owns addr, or else the one whose on-link prefix is the
+ * longest match (the home agent, for a home address that lives on a
+ * mobile node's tunnel interface).  False when nobody is reachable.
+ */
 static bool
 find_owner(const uint8_t addr[16], uint32_t *node, uint32_t *ifindex)
 {
+    int best_len = -1;
+
     for (uint32_t n = 0; n < S.n_nodes; n++)
-        for (uint32_t i = 0; i < S.nodes[n].n_ifaces; i++)
-            if (find_addr(&S.nodes[n].ifaces[i], addr)) {
+        for (uint32_t i = 0; i < S.nodes[n].n_ifaces; i++) {
+            struct iface *f = &S.nodes[n].ifaces[i];
+            if (f->tunnel)
+                continue;
+            if (find_addr(f, addr)) {
                 *node = n;
                 *ifindex = i;
                 return true;
             }
-    return false;
+            for (size_t k = 0; k < f->n_addrs; k++)
+                if (f->addrs[k].prefix_len < 128 && (int)f->addrs[k].prefix_len > best_len &&
+                    prefix_match(f->addrs[k].addr, addr, f->addrs[k].prefix_len)) {
+                    best_len = f->addrs[k].prefix_len;
+                    *node = n;
+                    *ifindex = i;
+                }
+        }
+    return best_len >= 0;
 }
 
 static void arrive(void *arg);

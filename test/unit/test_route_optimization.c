@@ -1,0 +1,289 @@
+/*
+ * test_route_optimization.c - the mobile node's route optimization
+ * against the correspondent node model over the test simulator: return
+ * routability through the home agent, the correspondent registration,
+ * traffic in both directions without the home agent, and a new
+ * registration after a move.
+ *
+ *   mn --(foreign link)-- ... -- ha (home link 2001:1:0:1::/64)
+ *                          \--- cn 2001:1:0:9::9
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cn.h"
+#include "ha.h"
+#include "mn.h"
+#include "testsim.h"
+
+#define MS 1000000ull
+#define S 1000000000ull
+
+static const uint8_t mac_mn[6] = {0x02, 0, 0, 0, 0, 0x10};
+static const uint8_t mac_ha[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t mac_cn[6] = {0x02, 0, 0, 0, 0, 0x09};
+
+struct world {
+    uint32_t mn_node, ha_node, cn_node;
+    struct mip6_mn *mn;
+    struct mip6_ha *ha;
+    struct mip6_cn *cn;
+    uint8_t hoa[16], ha_addr[16], cn_addr[16], home_prefix[16];
+};
+
+static void
+addr(uint8_t out[16], const char *text)
+{
+    if (ip6_addr_from_text(text, out) != IP6_OK)
+        abort();
+}
+
+static void
+setup(struct world *w)
+{
+    char err[256];
+    struct mip6_ha_config hc;
+    struct mip6_mn_config mc;
+    struct mip6_cn_config cc;
+    struct mip6_keys keys;
+
+    memset(w, 0, sizeof *w);
+    testsim_reset();
+    w->mn_node = testsim_add_node();
+    w->ha_node = testsim_add_node();
+    w->cn_node = testsim_add_node();
+    testsim_add_iface(w->mn_node, mac_mn);
+    testsim_add_iface(w->ha_node, mac_ha);
+    testsim_add_iface(w->cn_node, mac_cn);
+    addr(w->ha_addr, "2001:1:0:1::1");
+    addr(w->cn_addr, "2001:1:0:9::9");
+    addr(w->home_prefix, "2001:1:0:1::");
+    sim_addr_add(w->ha_node, 0, w->ha_addr, 64);
+    sim_addr_add(w->cn_node, 0, w->cn_addr, 64);
+
+    mip6_ha_config_default(&hc);
+    memcpy(hc.address, w->ha_addr, 16);
+    memcpy(hc.home_prefix, w->home_prefix, 16);
+    w->ha = mip6_ha_install(w->ha_node, &hc, NULL, err, sizeof err);
+
+    mip6_mn_config_default(&mc);
+    ip6_addr_from_prefix_mac(w->hoa, w->home_prefix, mac_mn);
+    memcpy(mc.home_address, w->hoa, 16);
+    memcpy(mc.home_prefix, w->home_prefix, 16);
+    memcpy(mc.home_agent, w->ha_addr, 16);
+    w->mn = mip6_mn_install(w->mn_node, &mc, NULL, err, sizeof err);
+    mip6_keys_derive(&keys, 3, 0, ESP_ENC_AES_128_CBC, ESP_AUTH_HMAC_SHA1_96);
+    CHECK(w->ha && w->mn);
+    CHECK_EQ_INT(mip6_manual_sas(w->mn, w->ha, &keys, err, sizeof err), 0);
+
+    mip6_cn_config_default(&cc);
+    cc.ifindex = 0;
+    memcpy(cc.address, w->cn_addr, 16);
+    w->cn = mip6_cn_install(w->cn_node, &cc, NULL, err, sizeof err);
+    CHECK(w->cn != NULL);
+    CHECK_EQ_INT(mip6_mn_route_optimize(w->mn, w->cn_addr, err, sizeof err), 0);
+}
+
+static void
+teardown(struct world *w)
+{
+    testsim_reset();
+    mip6_mn_free(w->mn);
+    mip6_ha_free(w->ha);
+    mip6_cn_free(w->cn);
+}
+
+static size_t
+build_ra(uint8_t *pkt, const char *router, const char *prefix)
+{
+    uint8_t icmp[48] = {134, 0, 0, 0, 64, 0, 0x07, 0x08};
+    uint8_t *pio = icmp + 16;
+    struct ip6_header h = {.payload_len = sizeof icmp, .next_header = 58, .hop_limit = 255};
+    struct wr w = wr_init(pkt, 128);
+
+    pio[0] = 3;
+    pio[1] = 4;
+    pio[2] = 64;
+    pio[3] = 0xc0;
+    addr(pio + 16, prefix);
+    addr(h.src, router);
+    addr(h.dst, "ff02::1");
+    ip6_write_header(&w, &h);
+    wr_bytes(&w, icmp, sizeof icmp);
+    return w.pos;
+}
+
+/* Move the mobile node to a foreign link and let ns-3-like autoconfiguration
+ * add the care-of address. */
+static void
+attach(struct world *w, const char *router, const char *prefix)
+{
+    uint8_t pkt[128], p[16], coa[16];
+
+    testsim_link(w->mn_node, 0, 0);
+    testsim_link(w->mn_node, 0, 1);
+    testsim_inject(w->mn_node, 0, pkt, build_ra(pkt, router, prefix));
+    addr(p, prefix);
+    ip6_addr_from_prefix_mac(coa, p, mac_mn);
+    sim_addr_add(w->mn_node, 0, coa, 64);
+}
+
+static size_t
+build_udp(uint8_t *pkt, const uint8_t src[16], const uint8_t dst[16])
+{
+    uint8_t udp[20] = {0x30, 0x39, 0x13, 0x88, 0, 20, 0, 0, 0, 0, 0, 7};
+    struct ip6_header h = {.payload_len = sizeof udp, .next_header = 17, .hop_limit = 64};
+    struct wr w = wr_init(pkt, 128);
+
+    memcpy(h.src, src, 16);
+    memcpy(h.dst, dst, 16);
+    ip6_write_header(&w, &h);
+    wr_bytes(&w, udp, sizeof udp);
+    return w.pos;
+}
+
+/* The last packet node sent, parsed. */
+static bool
+last_sent(uint32_t node, struct ip6_packet *p, const struct testsim_packet **out)
+{
+    for (size_t i = testsim_sent_count(); i > 0; i--) {
+        const struct testsim_packet *s = testsim_sent(i - 1);
+        if (s->node == node) {
+            *out = s;
+            return ip6_parse(s->bytes, s->len, p) == IP6_OK;
+        }
+    }
+    return false;
+}
+
+static void
+test_return_routability_then_binding(void)
+{
+    struct world w;
+    setup(&w);
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+    CHECK_EQ_INT(w.mn->state, MN_REGISTERED);
+
+    /* HoTI went through the home agent, CoTI directly; both answers came
+     * back, the BU was accepted and the correspondent holds the CoA. */
+    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
+    CHECK(c != NULL);
+    if (!c) {
+        teardown(&w);
+        return;
+    }
+    CHECK(c->have_home_token);
+    CHECK(c->have_care_of_token);
+    CHECK(c->bound);
+    const struct mip6_cn_binding *b = mip6_cn_binding(w.cn, w.hoa);
+    CHECK(b != NULL);
+    if (b)
+        CHECK_EQ_MEM(b->coa, w.mn->coa, 16);
+    CHECK_EQ_INT(w.mn->node.drops, 0);
+    CHECK_EQ_INT(w.ha->node.drops, 0);
+    teardown(&w);
+}
+
+static void
+test_traffic_skips_home_agent(void)
+{
+    struct world w;
+    uint8_t pkt[128];
+    struct ip6_packet p;
+    const struct testsim_packet *s;
+    setup(&w);
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+
+    /* Correspondent to home address: straight to the CoA with an RH2. */
+    size_t delivered = testsim_delivered_count();
+    size_t len = build_udp(pkt, w.cn_addr, w.hoa);
+    testsim_send_local(w.cn_node, pkt, len);
+    CHECK(last_sent(w.cn_node, &p, &s));
+    CHECK_EQ_INT(p.hdr.next_header, IP6_NH_ROUTING);
+    CHECK_EQ_MEM(p.hdr.dst, w.mn->coa, 16);
+    CHECK(p.has_rh2);
+    CHECK_EQ_MEM(p.rh2_addr, w.hoa, 16);
+    testsim_run_until(4 * S);
+    CHECK_EQ_INT(testsim_delivered_count(), delivered + 1);
+    const struct testsim_packet *d = testsim_delivered(delivered);
+    CHECK(d && d->node == w.mn_node);
+    if (d)
+        CHECK_EQ_MEM(d->bytes, pkt, len); /* the original packet, home address restored */
+
+    /* Home address to correspondent: from the CoA with a Home Address
+     * option, not through the tunnel, and delivered from the home address. */
+    len = build_udp(pkt, w.hoa, w.cn_addr);
+    testsim_send_local(w.mn_node, pkt, len);
+    CHECK(last_sent(w.mn_node, &p, &s));
+    CHECK_EQ_INT(p.hdr.next_header, IP6_NH_DEST_OPTS);
+    CHECK_EQ_MEM(p.hdr.src, w.mn->coa, 16);
+    CHECK(p.has_hao);
+    CHECK_EQ_INT(p.upper_proto, 17);
+    testsim_run_until(5 * S);
+    CHECK_EQ_INT(testsim_delivered_count(), delivered + 2);
+    d = testsim_delivered(delivered + 1);
+    CHECK(d && d->node == w.cn_node);
+    if (d)
+        CHECK_EQ_MEM(d->bytes + 8, w.hoa, 16);
+    teardown(&w);
+}
+
+static void
+test_new_registration_after_move(void)
+{
+    struct world w;
+    setup(&w);
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
+    uint16_t first_seq = c ? c->seq : 0;
+
+    /* On the move route optimization stops until the new BU is accepted. */
+    attach(&w, "fe80::3", "2001:1:0:3::");
+    CHECK(c && !c->bound);
+    testsim_run_until(6 * S);
+    CHECK(c && c->bound);
+    CHECK(c && c->seq == (uint16_t)(first_seq + 1));
+    const struct mip6_cn_binding *b = mip6_cn_binding(w.cn, w.hoa);
+    CHECK(b != NULL);
+    if (b)
+        CHECK_EQ_MEM(b->coa, w.mn->coa, 16);
+    teardown(&w);
+}
+
+static bool
+lose_cot(const uint8_t *pkt, size_t len)
+{
+    /* A CoT: Mobility Header type 4 right after the fixed header. */
+    return len > 42 && pkt[6] == 135 && pkt[42] == 4;
+}
+
+static void
+test_lost_cot_retried(void)
+{
+    struct world w;
+    setup(&w);
+
+    testsim_set_loss(lose_cot);
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
+    CHECK(c && c->have_home_token);
+    CHECK(c && !c->have_care_of_token);
+    CHECK(c && !c->bound);
+
+    /* Once the CoT gets through, the retry (1 s, then 2 s) completes it. */
+    testsim_set_loss(NULL);
+    testsim_run_until(8 * S);
+    CHECK(c && c->bound);
+    teardown(&w);
+}
+
+CHECK_MAIN(TEST(test_return_routability_then_binding), TEST(test_traffic_skips_home_agent),
+           TEST(test_new_registration_after_move), TEST(test_lost_cot_retried))
