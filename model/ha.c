@@ -11,6 +11,7 @@
 #include "ha.h"
 #include "mh.h"
 #include "sim.h"
+#include "tunnel.h"
 
 /* RFC 6275 §10.3.1 lets the home agent grant less than requested. */
 #define DEFAULT_MAX_LIFETIME_S 3600
@@ -43,6 +44,9 @@ delete_binding(struct mip6_ha *ha, struct mip6_binding *b)
 {
     mip6_timer_release(&b->expiry);
     route_host(ha, b->hoa, false);
+    /* RFC 3776 §4.2: without a tunnel its SPD entries become inactive; the
+     * manually keyed SAs stay for the next registration. */
+    ipsec_tunnel_policies_set_active(&ha->node.ipsec, b->hoa, false);
     rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                  REC_MOB_BINDING_DELETE, b->hoa, b->last_seq, 0);
     addrmap_remove(&ha->bindings, b->hoa);
@@ -123,6 +127,12 @@ register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_b
     memcpy(b->coa, coa, 16);
     b->last_seq = bu->seq;
     b->sa = in->sa;
+    /* RFC 3776 §4.3: the tunnel SAs' end at the mobile node moves to the
+     * new care-of address only here, for a BU that passed ESP
+     * (receive_signal drops BUs in clear before process_bu).  The tunnel's
+     * SPD entries are active while the binding exists (§4.2). */
+    ipsec_tunnel_sas_set_care_of(&ha->node.ipsec, b->hoa, coa);
+    ipsec_tunnel_policies_set_active(&ha->node.ipsec, b->hoa, true);
     mip6_timer_start(&b->expiry, (uint64_t)granted_s * 1000000000ull);
 
     send_ba(ha, in, MH_BA_ACCEPTED, bu->seq, (uint16_t)(granted_s / 4));
@@ -197,6 +207,11 @@ receive_signal(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t 
     if (mip6_receive_signal(&ha->node, ifindex, pkt, len, uid, parsed, scratch, sizeof scratch,
                             &in) != REC_DROP_NONE)
         return;
+    /* Mobile Prefix Solicitations (RFC 3776 §3.3); checks in mpd.c. */
+    if (in.proto == IP6_NH_ICMPV6) {
+        mip6_mpd_ha_receive(ha, ifindex, pkt, len, uid, &in);
+        return;
+    }
     if (in.proto != IP6_NH_MOBILITY) {
         mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_POLICY);
         return;
@@ -224,35 +239,36 @@ receive_signal(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t 
     process_bu(ha, ifindex, pkt, len, uid, &in, &msg.bu);
 }
 
-/* A packet from a mobile node's reverse tunnel (RFC 6275 §10.4.5). */
+/* A packet from a mobile node's reverse tunnel, plain or in ESP tunnel
+ * mode (RFC 6275 §10.4.5, RFC 3776 §6.6, §6.14). */
 static void
 receive_tunnel(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
                const struct ip6_packet *outer)
 {
-    const uint8_t *inner = pkt + outer->upper_offset;
-    size_t inner_len = outer->upper_len;
-    struct ip6_packet p;
+    uint8_t scratch[MIP6_MAX_PACKET];
+    struct mip6_tunnel_in t;
 
-    if (ip6_parse(inner, inner_len, &p) != IP6_OK) {
-        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_MALFORMED);
+    if (mip6_tunnel_receive(&ha->node, ifindex, pkt, len, uid, outer, scratch, sizeof scratch,
+                            &t) != REC_DROP_NONE)
         return;
-    }
-    /* The outer source must be the primary care-of address registered for
-     * the inner source (RFC 6275 §10.4.5). */
-    struct mip6_binding *b = mip6_ha_binding(ha, p.hdr.src);
+    struct mip6_binding *b = mip6_ha_binding(ha, t.parsed.hdr.src);
     if (!b) {
         mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_NO_BINDING);
         return;
     }
-    if (memcmp(b->coa, outer->hdr.src, 16) != 0) {
+    /* RFC 6275 §10.4.5: the outer source must be the primary care-of
+     * address registered for the inner source, unless ESP tunnel mode
+     * protects the packet.  Then the SA's keys identify the mobile node,
+     * whose source may already be the care-of address of a BU still on
+     * its way (RFC 3776 §4.3). */
+    if (!t.sa && memcmp(b->coa, outer->hdr.src, 16) != 0) {
         mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_TUNNEL_SOURCE);
         return;
     }
 
     uint64_t inner_uid = 0;
-    sim_tunnel_receive(ha->node.id, ha->tunnel_ifindex, inner, inner_len, &inner_uid);
-    rec_packet(ha->node.rec, sim_now_ns(), ha->node.id, ifindex, REC_DECAP, pkt,
-               len < 256 ? len : 256, len, uid, inner_uid, REC_DROP_NONE);
+    sim_tunnel_receive(ha->node.id, ha->tunnel_ifindex, t.inner, t.inner_len, &inner_uid);
+    mip6_tunnel_record_decap(&ha->node, ifindex, pkt, len, uid, outer, &t, inner_uid);
 }
 
 static enum sim_verdict
@@ -266,12 +282,25 @@ ha_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         return SIM_PASS;
     if (memcmp(p.hdr.dst, ha->cfg.address, 16) != 0)
         return SIM_PASS;
+    /* A Mobile Prefix Solicitation in clear goes to the signalling path,
+     * whose policy check drops it where SA5 is required (RFC 3776 §4.1). */
+    if (mip6_mpd_is_clear_message(pkt, &p, ICMP6_MPS)) {
+        receive_signal(ha, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
+    }
 
     switch (p.upper_proto) {
     case IP6_NH_IPV6:
         receive_tunnel(ha, ifindex, pkt, len, uid, &p);
         return SIM_CONSUMED;
     case IP6_NH_ESP:
+        /* RFC 3776 §3.2, §3.4: the SPI of a tunnel-mode SA marks a mobile
+         * node's tunnel; the others protect signalling (§3.1). */
+        if (mip6_tunnel_esp_sa(&ha->node, pkt, &p))
+            receive_tunnel(ha, ifindex, pkt, len, uid, &p);
+        else
+            receive_signal(ha, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
     case IP6_NH_MOBILITY:
         receive_signal(ha, ifindex, pkt, len, uid, &p);
         return SIM_CONSUMED;
@@ -303,14 +332,20 @@ ha_tunnel_tx(void *ctx, const uint8_t *pkt, size_t len, uint64_t uid)
         return;
     }
 
-    uint64_t outer_uid = 0;
-    if (sim_ipv6_send(ha->node.id, SIM_IFINDEX_ANY, ha->cfg.address, b->coa, IP6_NH_IPV6, pkt, len,
-                      &outer_uid) != SIM_OK) {
-        mip6_record_drop(&ha->node, ha->tunnel_ifindex, pkt, len, uid, REC_DROP_SEND_FAILED);
-        return;
-    }
-    mip6_record_built(&ha->node, ha->tunnel_ifindex, REC_ENCAP, ha->cfg.address, b->coa,
-                      IP6_NH_IPV6, pkt, len, outer_uid, uid, REC_DROP_NONE);
+    /* RFC 3776 §6.7, §6.15: the tunnel interface's SPD entries choose ESP
+     * tunnel mode.  Its outer destination is the SA's, which
+     * register_binding keeps at the binding's care-of address (§4.3). */
+    struct mip6_tunnel_out out = {
+        .outer_src = ha->cfg.address,
+        .outer_dst = b->coa,
+        .ifindex = SIM_IFINDEX_ANY,
+        .record_ifindex = ha->tunnel_ifindex,
+        .tunnel_ifindex = ha->tunnel_ifindex,
+        .inner = pkt,
+        .inner_len = len,
+        .inner_uid = uid,
+    };
+    mip6_tunnel_send(&ha->node, &out);
 }
 
 void
@@ -326,6 +361,7 @@ mip6_ha_free(struct mip6_ha *ha)
         }
     }
     addrmap_free(&ha->bindings);
+    mip6_mpd_ha_free(ha);
     ipsec_db_free(&ha->node.ipsec);
     free(ha);
 }
@@ -360,6 +396,7 @@ mip6_ha_install(uint32_t node, const struct mip6_ha_config *cfg, struct rec *rec
     ha->cfg = *cfg;
     ipsec_db_init(&ha->node.ipsec);
     addrmap_init(&ha->bindings);
+    mip6_mpd_ha_init(ha);
 
     if (sim_tunnel_create(node, ha_tunnel_tx, ha, &ha->tunnel_ifindex) != SIM_OK ||
         sim_set_ingress_hook(node, ha_ingress, ha) != SIM_OK) {

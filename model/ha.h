@@ -8,6 +8,7 @@
 #include "addrmap.h"
 #include "mip6.h"
 #include "mip6sec.h"
+#include "mpd.h"
 #include "timer.h"
 
 /* A binding cache entry for a home registration (RFC 6275 §9.1). */
@@ -25,6 +26,7 @@ struct mip6_ha {
     struct mip6_ha_config cfg;
     uint32_t tunnel_ifindex;
     struct addrmap bindings; /* home address -> struct mip6_binding */
+    struct mip6_mpd_ha mpd;  /* prefix discovery, model/mpd.c */
 };
 
 /* The binding for a home address, or NULL. */

@@ -1,22 +1,35 @@
 /*
  * keys.c - manually keyed SAs between a mobile node and its home agent
- * (RFC 3776 §5.2.1), key derivation for simulations, and the export of
+ * (RFC 3776 §5.2.1, §5.2.3), key derivation for simulations, and the export of
  * SAs for Wireshark.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "ha.h"
 #include "mn.h"
+#include "spdconf_preset.h"
 
 /* Selectors for MH traffic between two single addresses. */
 static struct ipsec_selector
 mh_selector(const uint8_t src[16], const uint8_t dst[16])
 {
     struct ipsec_selector sel = {.src_len = 128, .dst_len = 128, .proto = IP6_NH_MOBILITY};
+    memcpy(sel.src, src, 16);
+    memcpy(sel.dst, dst, 16);
+    return sel;
+}
+
+/* Selectors for ICMPv6 traffic between two single addresses: every ICMPv6
+ * type, as in RFC 3776 §5.2.3, which has no type selector. */
+static struct ipsec_selector
+icmp6_selector(const uint8_t src[16], const uint8_t dst[16])
+{
+    struct ipsec_selector sel = {.src_len = 128, .dst_len = 128, .proto = IP6_NH_ICMPV6};
     memcpy(sel.src, src, 16);
     memcpy(sel.dst, dst, 16);
     return sel;
@@ -53,6 +66,13 @@ mip6_manual_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_keys *
                  "4.3); use HMAC-SHA1-96");
         return -1;
     }
+    /* RFC 3776 §4.3: so do the prefix discovery SAs. */
+    if (keys->prefix_auth == ESP_AUTH_NULL) {
+        snprintf(err, err_len,
+                 "prefix discovery SAs need an authentication algorithm (RFC 3776 section "
+                 "4.3); set prefix_auth to HMAC-SHA1-96");
+        return -1;
+    }
     if (memcmp(mn->cfg.home_agent, ha_addr, 16) != 0) {
         snprintf(err, err_len,
                  "the mobile node's home agent address differs from this home "
@@ -73,7 +93,125 @@ mip6_manual_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_keys *
         add_protected(&ha->node, "SA2", IPSEC_OUT, &down, &sa2, err, err_len) < 0 ||
         add_protected(&ha->node, "SA1", IPSEC_IN, &up, &sa1, err, err_len) < 0)
         return -1;
+
+    struct ipsec_selector mps = icmp6_selector(hoa, ha_addr);
+    struct ipsec_selector mpa = icmp6_selector(ha_addr, hoa);
+    struct ipsec_keys sa5 = {keys->spi_mps, keys->prefix_enc, keys->enc_key_mps, keys->prefix_auth,
+                             keys->auth_key_mps};
+    struct ipsec_keys sa6 = {keys->spi_mpa, keys->prefix_enc, keys->enc_key_mpa, keys->prefix_auth,
+                             keys->auth_key_mpa};
+
+    /* RFC 3776 §5.2.3: SA5 carries MPSs from the mobile node, SA6 MPAs to
+     * it.  Their entries follow the BU/BA ones, as in the RFC's tables. */
+    if (add_protected(&mn->node, "SA5", IPSEC_OUT, &mps, &sa5, err, err_len) < 0 ||
+        add_protected(&mn->node, "SA6", IPSEC_IN, &mpa, &sa6, err, err_len) < 0 ||
+        add_protected(&ha->node, "SA6", IPSEC_OUT, &mpa, &sa6, err, err_len) < 0 ||
+        add_protected(&ha->node, "SA5", IPSEC_IN, &mps, &sa5, err, err_len) < 0)
+        return -1;
     return 0;
+}
+
+/* An inbound SA of conf whose SPI db already uses, or NULL. */
+static const struct spdconf_sa *
+spi_in_use(const struct spdconf *conf, const struct ipsec_db *db)
+{
+    for (size_t i = 0; i < conf->n_sas; i++)
+        if (conf->sas[i].dir == IPSEC_IN && ipsec_sa_by_spi(db, conf->sas[i].spi))
+            return &conf->sas[i];
+    return NULL;
+}
+
+/* Build both sides, check them against both databases, then install. */
+static int
+install_tunnel_presets(struct mip6_mn *mn, struct mip6_ha *ha, const struct spdconf_preset *mn_side,
+                       const struct spdconf_preset *ha_side, char *err, size_t err_len)
+{
+    struct spdconf mn_conf, ha_conf;
+    struct spdconf_error e = {0};
+    const struct spdconf_sa *used = NULL;
+
+    spdconf_init(&mn_conf);
+    spdconf_init(&ha_conf);
+    enum spdconf_status st = spdconf_preset_build(mn_side, SPDCONF_MOBILE_NODE, &mn_conf, &e);
+    if (st == SPDCONF_OK)
+        st = spdconf_preset_build(ha_side, SPDCONF_HOME_AGENT, &ha_conf, &e);
+    if (st == SPDCONF_OK) {
+        used = spi_in_use(&mn_conf, &mn->node.ipsec);
+        if (!used)
+            used = spi_in_use(&ha_conf, &ha->node.ipsec);
+    }
+    if (st == SPDCONF_OK && !used)
+        st = spdconf_install(&mn_conf, &mn->node.ipsec, "mobile node", &e);
+    if (st == SPDCONF_OK && !used)
+        st = spdconf_install(&ha_conf, &ha->node.ipsec, "home agent", &e);
+
+    /* used points into a conf, so the message is written before the frees. */
+    if (used)
+        snprintf(err, err_len,
+                 "tunnel SAs: inbound SPI 0x%x of %s is already in use; give each mobile node "
+                 "its own mn_index",
+                 (unsigned)used->spi, used->name);
+    else if (st != SPDCONF_OK)
+        snprintf(err, err_len, "tunnel SAs: %s", e.message);
+    spdconf_free(&mn_conf);
+    spdconf_free(&ha_conf);
+    return used || st != SPDCONF_OK ? -1 : 0;
+}
+
+int
+mip6_tunnel_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_tunnel_keys *keys,
+                char *err, size_t err_len)
+{
+    const uint8_t *hoa = mn->cfg.home_address;
+    struct spdconf_preset preset, mn_side, ha_side;
+
+    if (keys->protect == MIP6_TUNNEL_ESP_NONE)
+        return 0;
+    if (keys->protect != MIP6_TUNNEL_ESP_RR && keys->protect != MIP6_TUNNEL_ESP_ALL) {
+        snprintf(err, err_len,
+                 "tunnel SAs: invalid protection %d; use MIP6_TUNNEL_ESP_NONE, "
+                 "MIP6_TUNNEL_ESP_RR or MIP6_TUNNEL_ESP_ALL",
+                 (int)keys->protect);
+        return -1;
+    }
+    if (memcmp(mn->cfg.home_agent, ha->cfg.address, 16) != 0) {
+        snprintf(err, err_len,
+                 "tunnel SAs: the mobile node's home agent address differs from this home "
+                 "agent's address; configure the same address on both");
+        return -1;
+    }
+
+    /* RFC 3776 §5.2.2 (SA3, SA4) and §5.2.4 (SA7, SA8).  The preset's
+     * check rejects NULL algorithms for them (§4.3). */
+    spdconf_preset_init(&preset, hoa, ha->cfg.address, keys->seed, keys->mn_index);
+    preset.parts = SPDCONF_PART_RR;
+    if (keys->protect == MIP6_TUNNEL_ESP_ALL)
+        preset.parts |= SPDCONF_PART_PAYLOAD;
+    for (unsigned k = 0; k < SPDCONF_PRESET_SAS; k++) {
+        preset.sa[k].enc = keys->enc;
+        preset.sa[k].auth = keys->auth;
+    }
+
+    /* RFC 3776 §4.2: each side's tunnel entries start active only while
+     * the tunnel is up there, and the SA end at the mobile node starts at
+     * the care-of address known on that side. */
+    mn_side = preset;
+    mn_side.at_home = mn->state == MN_AT_HOME || mn->state == MN_DEREGISTERING;
+    mn_side.care_of_known = mn->tunnel_up;
+    memcpy(mn_side.care_of, mn->tunnel_src, 16);
+    ha_side = preset;
+    const struct mip6_binding *b = mip6_ha_binding(ha, hoa);
+    ha_side.at_home = b == NULL;
+    if (b) {
+        ha_side.care_of_known = true;
+        memcpy(ha_side.care_of, b->coa, 16);
+    }
+
+    int rc = install_tunnel_presets(mn, ha, &mn_side, &ha_side, err, err_len);
+    OPENSSL_cleanse(&preset, sizeof preset);
+    OPENSSL_cleanse(&mn_side, sizeof mn_side);
+    OPENSSL_cleanse(&ha_side, sizeof ha_side);
+    return rc;
 }
 
 /* Fill out with bytes derived from seed, index and label by SHA-256. */
@@ -109,6 +247,24 @@ mip6_keys_derive(struct mip6_keys *keys, uint64_t seed, uint32_t mn_index, enum 
     derive(keys->enc_key_ha_to_mn, sizeof keys->enc_key_ha_to_mn, seed, mn_index, "enc ha-mn");
     derive(keys->auth_key_mn_to_ha, sizeof keys->auth_key_mn_to_ha, seed, mn_index, "auth mn-ha");
     derive(keys->auth_key_ha_to_mn, sizeof keys->auth_key_ha_to_mn, seed, mn_index, "auth ha-mn");
+
+    /* SA5 and SA6 take the SPIs and keys that spdconf_preset_init gives
+     * them, so a text SPD built from the preset with the same seed and
+     * index describes the same SAs.  The preset's keys do not depend on
+     * the addresses. */
+    static const uint8_t unused[16];
+    struct spdconf_preset preset;
+    spdconf_preset_init(&preset, unused, unused, seed, mn_index);
+    const struct spdconf_preset_sa *sa5 = &preset.sa[4], *sa6 = &preset.sa[5];
+    keys->spi_mps = sa5->spi;
+    keys->spi_mpa = sa6->spi;
+    keys->prefix_enc = enc;
+    keys->prefix_auth = auth;
+    memcpy(keys->enc_key_mps, sa5->enc_key, sizeof keys->enc_key_mps);
+    memcpy(keys->enc_key_mpa, sa6->enc_key, sizeof keys->enc_key_mpa);
+    memcpy(keys->auth_key_mps, sa5->auth_key, sizeof keys->auth_key_mps);
+    memcpy(keys->auth_key_mpa, sa6->auth_key, sizeof keys->auth_key_mpa);
+    OPENSSL_cleanse(&preset, sizeof preset);
 }
 
 static void

@@ -81,6 +81,22 @@ int mip6_mn_route_optimize(struct mip6_mn *mn, const uint8_t correspondent[16], 
                            size_t err_len);
 
 /*
+ * Set the valid and preferred lifetimes, in seconds, that the home agent
+ * advertises for its home prefix in Mobile Prefix Advertisements
+ * (defaults: 2592000 and 604800, those of RFC 4861 §6.2.1; 0xffffffff
+ * means infinity).  When either changes, the home agent sends an
+ * unsolicited MPA to every mobile node with a binding, and retransmits
+ * it until that node sends a Mobile Prefix Solicitation (RFC 6275
+ * §10.6.2).
+ *
+ * Returns how many mobile nodes it advertised to (0 when nothing
+ * changed), or -1 with a message in err when preferred_s exceeds
+ * valid_s (RFC 4861 §4.6.2); the lifetimes are not changed then.
+ */
+int mip6_ha_set_home_prefix_lifetimes(struct mip6_ha *ha, uint32_t valid_s, uint32_t preferred_s,
+                                      char *err, size_t err_len);
+
+/*
  * Free a home agent or mobile node and its databases.  Only for after the
  * simulation has ended: pending simulator events still point at them.
  */
@@ -101,21 +117,75 @@ struct mip6_keys {
     uint8_t enc_key_ha_to_mn[ESP_AES_KEY_LEN];
     uint8_t auth_key_mn_to_ha[ESP_HMAC_SHA1_KEY_LEN];
     uint8_t auth_key_ha_to_mn[ESP_HMAC_SHA1_KEY_LEN];
+
+    /* Prefix discovery (RFC 3776 §5.2.3), also ESP transport mode: SA5
+     * carries Mobile Prefix Solicitations to the home agent, SA6 Mobile
+     * Prefix Advertisements to the mobile node. */
+    uint32_t spi_mps; /* SA5 */
+    uint32_t spi_mpa; /* SA6 */
+    enum esp_enc_alg prefix_enc;
+    enum esp_auth_alg prefix_auth;
+    uint8_t enc_key_mps[ESP_AES_KEY_LEN];
+    uint8_t enc_key_mpa[ESP_AES_KEY_LEN];
+    uint8_t auth_key_mps[ESP_HMAC_SHA1_KEY_LEN];
+    uint8_t auth_key_mpa[ESP_HMAC_SHA1_KEY_LEN];
 };
 
 /*
- * Install SA1 and SA2 with their SPD entries on both nodes.  RFC 3776
- * §4.3 requires a non-null authentication algorithm for these SAs, so
- * ESP_AUTH_NULL is rejected.
+ * Install SA1 and SA2, then SA5 and SA6, with their SPD entries on both
+ * nodes (RFC 3776 §5.2.1, §5.2.3).  RFC 3776 §4.3 requires a non-null
+ * authentication algorithm for all four, so ESP_AUTH_NULL in auth or
+ * prefix_auth is rejected before anything is installed.  The SAs stay
+ * when the mobile node returns home (RFC 3776 §4.2).
  */
 int mip6_manual_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_keys *keys, char *err,
                     size_t err_len);
 
+/* The traffic in the tunnel between mobile node and home agent that ESP
+ * tunnel mode protects (RFC 3776 §4.1). */
+enum mip6_tunnel_esp {
+    MIP6_TUNNEL_ESP_NONE = 0, /* HoTI, HoT and payload in plain IPv6-in-IPv6 */
+    MIP6_TUNNEL_ESP_RR = 1,   /* HoTI and HoT (RFC 3776 §5.2.2: SA3, SA4); payload plain */
+    MIP6_TUNNEL_ESP_ALL = 2,  /* HoTI, HoT and payload (also §5.2.4: SA7, SA8) */
+};
+
+/* The manually keyed tunnel-mode SAs of one mobile node. */
+struct mip6_tunnel_keys {
+    enum mip6_tunnel_esp protect;
+    /* Keys are derived from seed and mn_index as spdconf_preset_init
+     * does; mn_index also picks the SPIs, so give each mobile node its own. */
+    uint64_t seed;
+    uint32_t mn_index;
+    enum esp_enc_alg enc;   /* RFC 3776 §4.3: not ESP_ENC_NULL */
+    enum esp_auth_alg auth; /* RFC 3776 §4.3: not ESP_AUTH_NULL */
+};
+
+/*
+ * Install the tunnel-mode SAs and the tunnel-interface SPD entries of
+ * RFC 3776 §5.2.2 (and §5.2.4 with MIP6_TUNNEL_ESP_ALL) on both nodes,
+ * after the entries they already contain.  Call mip6_manual_sas first,
+ * so that the BU/BA entries come first in the SPD (RFC 3776 §5.2).  The
+ * entries start active only on a mobile node away from home and on a
+ * home agent with a binding for it (RFC 3776 §4.2).  The SA end at the
+ * mobile node starts at its care-of address, or at the home address
+ * before one is known.  From then on the mobile node moves that end when
+ * it sends a BU, and the home agent when it accepts one.
+ *
+ * Returns 0, also for MIP6_TUNNEL_ESP_NONE, which installs nothing.
+ * Returns -1 with a message in err when the algorithms break RFC 3776
+ * §4.3 (return routability needs non-null encryption and
+ * authentication), when an SPI is already used, or when the mobile
+ * node's home agent is another node; neither node is changed then.
+ */
+int mip6_tunnel_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_tunnel_keys *keys,
+                    char *err, size_t err_len);
+
 /*
  * Derive a mip6_keys from a run seed and the mobile node's index, so that
  * every mobile node gets distinct SPIs and keys and the same seed gives
- * the same keys.  NOTE: for simulation only; real keys come from a
- * random source or key management.
+ * the same keys.  SA5 and SA6 get the SPIs and keys of spdconf_preset_init
+ * (model/spdconf_preset.h) and the algorithms enc and auth.  NOTE: for
+ * simulation only; real keys come from a random source or key management.
  */
 void mip6_keys_derive(struct mip6_keys *keys, uint64_t seed, uint32_t mn_index,
                       enum esp_enc_alg enc, enum esp_auth_alg auth);

@@ -12,6 +12,7 @@
 #include "mn.h"
 #include "nd.h"
 #include "sim.h"
+#include "tunnel.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -94,6 +95,7 @@ send_bu(struct mip6_mn *mn)
     if (!dereg) {
         memcpy(mn->tunnel_src, mn->bul.coa, 16);
         mn->tunnel_up = true;
+        ipsec_tunnel_sas_set_care_of(&mn->node.ipsec, mn->cfg.home_address, mn->bul.coa);
     }
     mip6_timer_start(&mn->retransmit_timer, mn->bul.timeout_ns);
 }
@@ -162,6 +164,11 @@ accept_ba(struct mip6_mn *mn, const struct mh_ba *ba)
         ba->has_refresh ? (uint64_t)ba->refresh * 4 * NS_PER_S : mn->bul.granted_ns / 10 * 9;
     if (refresh_ns > 0)
         mip6_timer_start(&mn->refresh_timer, refresh_ns);
+
+    /* RFC 6275 §11.7.3: status 1 means the home agent wants the node to
+     * run prefix discovery before its next registration. */
+    if (ba->status == MH_BA_ACCEPTED_PREFIX_DISCOVERY)
+        mip6_mpd_mn_solicit(mn);
 }
 
 /* Process a BA that passed IPsec (RFC 6275 §11.7.3). */
@@ -209,6 +216,11 @@ receive_signal(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t 
     if (mip6_receive_signal(&mn->node, ifindex, pkt, len, uid, parsed, scratch, sizeof scratch,
                             &in) != REC_DROP_NONE)
         return;
+    /* Mobile Prefix Advertisements (RFC 3776 §3.3); checks in mpd.c. */
+    if (in.proto == IP6_NH_ICMPV6) {
+        mip6_mpd_mn_receive(mn, ifindex, pkt, len, uid, &in);
+        return;
+    }
     if (in.proto != IP6_NH_MOBILITY) {
         mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_POLICY);
         return;
@@ -236,14 +248,14 @@ receive_signal(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t 
 
 /* ----- tunnel ----- */
 
-/* A packet from the home agent's tunnel (RFC 6275 §11.3.2). */
+/* A packet from the home agent's tunnel, plain or in ESP tunnel mode
+ * (RFC 6275 §11.3.2, RFC 3776 §6.8, §6.16). */
 static void
 receive_tunnel(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
                const struct ip6_packet *outer)
 {
-    const uint8_t *inner = pkt + outer->upper_offset;
-    size_t inner_len = outer->upper_len;
-    struct ip6_packet p;
+    uint8_t scratch[MIP6_MAX_PACKET];
+    struct mip6_tunnel_in t;
 
     /* RFC 6275 §10.4.5 and §11.3.2: tunnelled packets must come from the
      * home agent and be for the home address. */
@@ -251,33 +263,34 @@ receive_tunnel(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t 
         mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_TUNNEL_SOURCE);
         return;
     }
-    if (ip6_parse(inner, inner_len, &p) != IP6_OK ||
-        memcmp(p.hdr.dst, mn->cfg.home_address, 16) != 0) {
+    if (mip6_tunnel_receive(&mn->node, ifindex, pkt, len, uid, outer, scratch, sizeof scratch,
+                            &t) != REC_DROP_NONE)
+        return;
+    const struct ip6_packet *p = &t.parsed;
+    if (memcmp(p->hdr.dst, mn->cfg.home_address, 16) != 0) {
         mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_MALFORMED);
         return;
     }
     uint64_t inner_uid = 0;
 
     /* A HoT from a correspondent comes through the tunnel (RFC 3776 §3.2). */
-    if (p.upper_proto == IP6_NH_MOBILITY) {
-        struct mip6_in in = {.proto = IP6_NH_MOBILITY};
+    if (p->upper_proto == IP6_NH_MOBILITY) {
+        struct mip6_in in = {.proto = IP6_NH_MOBILITY, .sa = t.sa};
         struct mh_msg msg;
-        memcpy(in.src, p.hdr.src, 16);
-        memcpy(in.dst, p.hdr.dst, 16);
-        in.msg = inner + p.upper_offset;
-        in.msg_len = p.upper_len;
+        memcpy(in.src, p->hdr.src, 16);
+        memcpy(in.dst, p->hdr.dst, 16);
+        in.msg = t.inner + p->upper_offset;
+        in.msg_len = p->upper_len;
         if (mh_decode(in.msg, in.msg_len, in.src, in.dst, &msg) != MH_OK) {
             mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_MH_INVALID);
             return;
         }
-        rec_packet(mn->node.rec, sim_now_ns(), mn->node.id, ifindex, REC_DECAP, pkt,
-                   len < 256 ? len : 256, len, uid, 0, REC_DROP_NONE);
+        mip6_tunnel_record_decap(&mn->node, ifindex, pkt, len, uid, outer, &t, 0);
         mip6_mn_ro_receive(mn, ifindex, pkt, len, uid, &in, &msg);
         return;
     }
-    sim_tunnel_receive(mn->node.id, mn->tunnel_ifindex, inner, inner_len, &inner_uid);
-    rec_packet(mn->node.rec, sim_now_ns(), mn->node.id, ifindex, REC_DECAP, pkt,
-               len < 256 ? len : 256, len, uid, inner_uid, REC_DROP_NONE);
+    sim_tunnel_receive(mn->node.id, mn->tunnel_ifindex, t.inner, t.inner_len, &inner_uid);
+    mip6_tunnel_record_decap(&mn->node, ifindex, pkt, len, uid, outer, &t, inner_uid);
 }
 
 void
@@ -287,14 +300,20 @@ mip6_mn_tunnel_send(struct mip6_mn *mn, const uint8_t *pkt, size_t len, uint64_t
         mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_NOT_AWAY);
         return;
     }
-    uint64_t outer_uid = 0;
-    if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->tunnel_src, mn->cfg.home_agent, IP6_NH_IPV6,
-                      pkt, len, &outer_uid) != SIM_OK) {
-        mip6_record_drop(&mn->node, mn->tunnel_ifindex, pkt, len, uid, REC_DROP_SEND_FAILED);
-        return;
-    }
-    mip6_record_built(&mn->node, mn->cfg.ifindex, REC_ENCAP, mn->tunnel_src, mn->cfg.home_agent,
-                      IP6_NH_IPV6, pkt, len, outer_uid, uid, REC_DROP_NONE);
+    /* RFC 3776 §6.5, §6.13: the tunnel interface's SPD entries choose ESP
+     * tunnel mode, whose SAs take the care-of address as outer source
+     * too (§4.3, moved in send_bu). */
+    struct mip6_tunnel_out out = {
+        .outer_src = mn->tunnel_src,
+        .outer_dst = mn->cfg.home_agent,
+        .ifindex = mn->cfg.ifindex,
+        .record_ifindex = mn->cfg.ifindex,
+        .tunnel_ifindex = mn->tunnel_ifindex,
+        .inner = pkt,
+        .inner_len = len,
+        .inner_uid = uid,
+    };
+    mip6_tunnel_send(&mn->node, &out);
 }
 
 /* A packet an application sent from the home address while away. */
@@ -335,12 +354,18 @@ use_tunnel(struct mip6_mn *mn, bool on)
          * install, so all home-address traffic enters the tunnel. */
         sim_route_add(node, half_low, 1, mn->tunnel_ifindex, NULL, 0);
         sim_route_add(node, half_high, 1, mn->tunnel_ifindex, NULL, 0);
+        /* RFC 3776 §4.2: the tunnel's SPD entries are active while away and
+         * use the manually keyed tunnel SAs kept from the last time. */
+        ipsec_tunnel_policies_set_active(&mn->node.ipsec, mn->cfg.home_address, true);
     } else {
         sim_route_remove(node, half_low, 1, mn->tunnel_ifindex);
         sim_route_remove(node, half_high, 1, mn->tunnel_ifindex);
         sim_addr_remove(node, mn->tunnel_ifindex, mn->cfg.home_address);
         sim_addr_add(node, mn->cfg.ifindex, mn->cfg.home_address, mn->cfg.home_prefix_len);
         mn->tunnel_up = false;
+        /* RFC 3776 §4.2: back home the tunnel's SPD entries become inactive;
+         * the SAs stay for the next time away. */
+        ipsec_tunnel_policies_set_active(&mn->node.ipsec, mn->cfg.home_address, false);
     }
 }
 
@@ -478,12 +503,25 @@ mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
     }
     if (!is_mine(mn, p.hdr.dst))
         return SIM_PASS;
+    /* A Mobile Prefix Advertisement in clear goes to the signalling path,
+     * whose policy check drops it where SA6 is required (RFC 3776 §4.1). */
+    if (mip6_mpd_is_clear_message(pkt, &p, ICMP6_MPA)) {
+        receive_signal(mn, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
+    }
 
     switch (p.upper_proto) {
     case IP6_NH_IPV6:
         receive_tunnel(mn, ifindex, pkt, len, uid, &p);
         return SIM_CONSUMED;
     case IP6_NH_ESP:
+        /* RFC 3776 §3.2, §3.4: the SPI of a tunnel-mode SA marks the home
+         * agent's tunnel; the others protect signalling (§3.1). */
+        if (mip6_tunnel_esp_sa(&mn->node, pkt, &p))
+            receive_tunnel(mn, ifindex, pkt, len, uid, &p);
+        else
+            receive_signal(mn, ifindex, pkt, len, uid, &p);
+        return SIM_CONSUMED;
     case IP6_NH_MOBILITY:
         receive_signal(mn, ifindex, pkt, len, uid, &p);
         return SIM_CONSUMED;
@@ -516,6 +554,7 @@ mip6_mn_free(struct mip6_mn *mn)
     mip6_timer_release(&mn->coa_timer);
     mip6_timer_release(&mn->retransmit_timer);
     mip6_timer_release(&mn->refresh_timer);
+    mip6_mpd_mn_release(mn);
     for (size_t i = 0; i < mn->n_correspondents; i++)
         mip6_timer_release(&mn->correspondents[i].retry);
     ipsec_db_free(&mn->node.ipsec);
@@ -562,6 +601,7 @@ mip6_mn_install(uint32_t node, const struct mip6_mn_config *cfg, struct rec *rec
     mip6_timer_init(&mn->coa_timer, node, check_coa, mn);
     mip6_timer_init(&mn->retransmit_timer, node, retransmit_bu, mn);
     mip6_timer_init(&mn->refresh_timer, node, refresh_binding, mn);
+    mip6_mpd_mn_init(mn);
     /* RFC 6275 §11.8 does not fix the first sequence number. */
     mn->bul.seq = (uint16_t)sim_random_u32(node);
 

@@ -8,6 +8,7 @@
 #include "mh.h"
 #include "mip6.h"
 #include "mip6sec.h"
+#include "mpd.h"
 #include "timer.h"
 
 enum mip6_mn_state {
@@ -79,6 +80,7 @@ struct mip6_mn {
     struct mip6_timer coa_timer;
     struct mip6_timer retransmit_timer;
     struct mip6_timer refresh_timer;
+    struct mip6_mpd_mn mpd; /* prefix discovery, model/mpd.c */
 };
 
 /* ----- route optimization, model/mn_ro.c ----- */

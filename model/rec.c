@@ -575,6 +575,13 @@ drop_label(enum rec_drop drop)
         return (struct label){"rr_auth_failed", "BU Binding Authorization Data wrong"};
     case REC_DROP_CRYPTO_FAILED:
         return (struct label){"crypto_failed", "OpenSSL failed to compute a token or MAC"};
+    case REC_DROP_ESP_TUNNEL_OUTER:
+        return (struct label){"esp_tunnel_outer", "outer header does not fit the tunnel-mode SA"};
+    case REC_DROP_ESP_NEXT_HEADER:
+        return (struct label){"esp_next_header", "ESP payload of a tunnel-mode SA is not IPv6"};
+    case REC_DROP_MPA_UNEXPECTED:
+        return (struct label){"mpa_unexpected", "MPA not from the home agent, without a type 2 "
+                                                "routing header or matching no MPS"};
     }
     return (struct label){NULL, NULL};
 }
@@ -647,6 +654,18 @@ mob_label(enum rec_mob mob)
     case REC_MOB_CN_BA_RECEIVED:
         return (struct label){"cn_ba_received", "mobile node got a correspondent's BA; value = "
                                                 "status, value2 = sequence number"};
+    case REC_MOB_MPS_SENT:
+        return (struct label){"mps_sent", "mobile node sent a Mobile Prefix Solicitation; value = "
+                                          "Identifier, value2 = attempt"};
+    case REC_MOB_MPA_RECEIVED:
+        return (struct label){"mpa_received", "mobile node accepted a Mobile Prefix Advertisement; "
+                                              "value = Identifier, value2 = 1 when unsolicited"};
+    case REC_MOB_MPA_SENT:
+        return (struct label){"mpa_sent", "home agent sent a Mobile Prefix Advertisement; value = "
+                                          "Identifier, value2 = 1 when unsolicited"};
+    case REC_MOB_MPS_RECEIVED:
+        return (struct label){"mps_received", "home agent got a Mobile Prefix Solicitation; value "
+                                              "= Identifier"};
     }
     return (struct label){NULL, NULL};
 }

@@ -76,6 +76,14 @@ enum rec_drop {
     REC_DROP_RR_NONCE_EXPIRED = 18, /* BU nonce index no longer valid (BA status 136-138) */
     REC_DROP_RR_AUTH_FAILED = 19,   /* BU authenticator wrong (RFC 6275 §9.5.1) */
     REC_DROP_CRYPTO_FAILED = 20,    /* OpenSSL failed to compute a token or authenticator */
+    /* Outer header does not fit the tunnel-mode SA: the SA has no outer
+     * addresses, the destination is not the SA's, or a Home Address option
+     * or type 2 routing header is present (RFC 3776 §3.2). */
+    REC_DROP_ESP_TUNNEL_OUTER = 21,
+    REC_DROP_ESP_NEXT_HEADER = 22, /* ESP payload under a tunnel-mode SA is not IPv6 (41) */
+    /* MPA from another source, without a type 2 routing header, or with an
+     * Identifier that matches no outstanding MPS (RFC 6275 §11.4.3). */
+    REC_DROP_MPA_UNEXPECTED = 23,
 };
 
 /* Mobility and signalling events. */
@@ -114,6 +122,11 @@ enum rec_mob {
     REC_MOB_COT_RECEIVED = 29,   /* value = care-of nonce index */
     REC_MOB_CN_BU_SENT = 30,     /* value = sequence number, value2 = lifetime (4 s units) */
     REC_MOB_CN_BA_RECEIVED = 31, /* value = status, value2 = sequence number */
+    /* Mobile prefix discovery (model/mpd.c); value = the ICMPv6 Identifier. */
+    REC_MOB_MPS_SENT = 32,     /* mobile node; address = care-of address, value2 = attempt */
+    REC_MOB_MPA_RECEIVED = 33, /* mobile node accepted an MPA; value2 = 1 when unsolicited */
+    REC_MOB_MPA_SENT = 34,     /* home agent; address = care-of address, value2 as above */
+    REC_MOB_MPS_RECEIVED = 35, /* home agent; address = home address */
 };
 
 enum rec_status {

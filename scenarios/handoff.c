@@ -39,6 +39,14 @@
 #define MS 1000000ull
 #define S 1000000000ull
 
+/* Largest UDP payload whose ESP tunnel packet fits the 1500-byte access
+ * links: 1500 - 40 (outer IPv6) - 8 (SPI, sequence) - 16 (AES IV)
+ * - 12 (ICV) leaves 1424 bytes of ciphertext for the inner packet and
+ * the 2-byte ESP trailer, and 1424 - 2 - 40 (inner IPv6) - 8 (UDP) = 1374.
+ * A larger packet is fragmented, and the model's ingress hooks do not
+ * reassemble fragments. */
+#define MAX_PACKET_SIZE_ESP_PAYLOAD 1374
+
 #ifndef MIP6SEC_VERSION
 #define MIP6SEC_VERSION "unknown"
 #endif
@@ -64,6 +72,7 @@ struct params {
     double check_interval_ms;
     double hysteresis;
     const char *encryption;
+    const char *tunnel_esp;
     const char *output;
     bool pcap;
     bool route_optimization;
@@ -90,6 +99,7 @@ static struct params P = {
     .check_interval_ms = 10,
     .hysteresis = 5,
     .encryption = "aes-cbc",
+    .tunnel_esp = "rr",
     .output = "handoff.db",
     .pcap = false,
     .route_optimization = false,
@@ -134,6 +144,11 @@ static const struct cmdline_option OPTIONS[] = {
     {"encryption", CMDLINE_STRING, &P.encryption, NULL, 0, 0,
      "ESP encryption of the BU/BA SAs: aes-cbc (AES-128-CBC) or null; "
      "authentication is always HMAC-SHA1-96"},
+    {"tunnelEsp", CMDLINE_STRING, &P.tunnel_esp, NULL, 0, 0,
+     "ESP tunnel mode (AES-128-CBC, HMAC-SHA1-96) in the tunnel between mobile node and home "
+     "agent: rr protects HoTI and HoT and leaves payload in plain IPv6-in-IPv6, all protects "
+     "payload too (then --packetSize is at most 1374), none protects nothing (RFC 3776 "
+     "sections 3.2, 3.4, 5.2.2, 5.2.4)"},
     {"output", CMDLINE_STRING, &P.output, NULL, 0, 0,
      "SQLite database to write (replaced if it exists)"},
     {"routeOptimization", CMDLINE_BOOL, &P.route_optimization, NULL, 0, 1,
@@ -194,6 +209,21 @@ validate(void)
         fprintf(stderr,
                 "mip6sec-handoff: invalid value '%s' for --encryption: use aes-cbc or null\n",
                 P.encryption);
+        return false;
+    }
+    if (strcmp(P.tunnel_esp, "none") != 0 && strcmp(P.tunnel_esp, "rr") != 0 &&
+        strcmp(P.tunnel_esp, "all") != 0) {
+        fprintf(stderr,
+                "mip6sec-handoff: invalid value '%s' for --tunnelEsp: use none, rr or all\n",
+                P.tunnel_esp);
+        return false;
+    }
+    if (strcmp(P.tunnel_esp, "all") == 0 && P.packet_size > MAX_PACKET_SIZE_ESP_PAYLOAD) {
+        fprintf(stderr,
+                "mip6sec-handoff: --packetSize=%llu is too large for --tunnelEsp=all: the ESP "
+                "tunnel packets would exceed the 1500-byte link MTU; use --packetSize=%d or "
+                "less, or --tunnelEsp=rr\n",
+                (unsigned long long)P.packet_size, MAX_PACKET_SIZE_ESP_PAYLOAD);
         return false;
     }
     if (P.trace[0]) {
@@ -376,6 +406,22 @@ main(int argc, char **argv)
     mip6_keys_derive(&keys, P.seed, 0, enc, ESP_AUTH_HMAC_SHA1_96);
     if (mip6_manual_sas(mobile, home_agent, &keys, err, sizeof err) < 0) {
         fprintf(stderr, "mip6sec-handoff: security associations: %s\n", err);
+        rec_close(rec, REC_FAILED);
+        return 1;
+    }
+    /* RFC 3776 §4.1: ESP for HoTI and HoT MUST be supported and SHOULD be
+     * used; for payload it MAY be. */
+    struct mip6_tunnel_keys tunnel_keys = {
+        .protect = strcmp(P.tunnel_esp, "all") == 0  ? MIP6_TUNNEL_ESP_ALL
+                   : strcmp(P.tunnel_esp, "rr") == 0 ? MIP6_TUNNEL_ESP_RR
+                                                     : MIP6_TUNNEL_ESP_NONE,
+        .seed = P.seed,
+        .mn_index = 0,
+        .enc = ESP_ENC_AES_128_CBC,
+        .auth = ESP_AUTH_HMAC_SHA1_96,
+    };
+    if (mip6_tunnel_sas(mobile, home_agent, &tunnel_keys, err, sizeof err) < 0) {
+        fprintf(stderr, "mip6sec-handoff: tunnel security associations: %s\n", err);
         rec_close(rec, REC_FAILED);
         return 1;
     }

@@ -264,9 +264,14 @@ events_read_back(void)
 
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM event_kind"), 10);
     CHECK_ROW(db, "SELECT name FROM event_kind WHERE id = 8", "decap");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 29);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 32);
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 17", "not_away");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 31);
+    CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 21", "esp_tunnel_outer");
+    CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 22", "esp_next_header");
+    CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 23", "mpa_unexpected");
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 35);
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 32", "mps_sent");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 35", "mps_received");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 12", "returned_home");
     CHECK_ROW(db, "SELECT text FROM chain WHERE id = 161", "ipv6>udp");
 
