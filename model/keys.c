@@ -286,13 +286,17 @@ mip6_export_esp_sas(const struct mip6_mn *mn, const char *path, int append, char
         return -1;
     }
     /* One record per SA in the 8-column form of Wireshark 4.0's esp_sa
-     * table.  Wireshark looks SAs up by home addresses, as RFC 3776 does. */
+     * table.  Wireshark looks transport SAs up by home addresses, as RFC
+     * 3776 does.  It looks tunnel SAs up by their outer addresses, which
+     * follow the care-of address, so those get "*" and match by SPI. */
     for (size_t i = 0; i < mn->node.ipsec.n_sas; i++) {
         const struct ipsec_sa *sa = mn->node.ipsec.sas[i];
-        char src[IP6_ADDR_TEXT_LEN], dst[IP6_ADDR_TEXT_LEN];
+        char src[IP6_ADDR_TEXT_LEN] = "*", dst[IP6_ADDR_TEXT_LEN] = "*";
 
-        ip6_addr_to_text(sa->sel.src, src, sizeof src);
-        ip6_addr_to_text(sa->sel.dst, dst, sizeof dst);
+        if (sa->mode == IPSEC_TRANSPORT) {
+            ip6_addr_to_text(sa->sel.src, src, sizeof src);
+            ip6_addr_to_text(sa->sel.dst, dst, sizeof dst);
+        }
         fprintf(f, "\"IPv6\",\"%s\",\"%s\",\"0x%08x\",", src, dst, sa->esp.spi);
         if (sa->esp.enc == ESP_ENC_AES_128_CBC) {
             fputs("\"AES-CBC [RFC3602]\",\"", f);
