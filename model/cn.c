@@ -722,15 +722,75 @@ cn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
 /* ----- route optimization ----- */
 
 /*
+ * Store a new value in a 16-bit ones' complement checksum after 16 bytes
+ * it covers changed from old to new (RFC 1624 equation 3).
+ */
+static void
+adjust_checksum(uint8_t *field, const uint8_t old[16], const uint8_t new[16])
+{
+    uint32_t sum = (uint16_t)~get_u16(field);
+
+    for (int i = 0; i < 16; i += 2) {
+        sum += (uint16_t)~get_u16(old + i);
+        sum += get_u16(new + i);
+    }
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    put_u16(field, (uint16_t) ~(uint16_t)sum);
+}
+
+/*
+ * Give a packet without a source address the node's address.  ns-3 picks
+ * the source from the outgoing interface, and the tunnel interface that
+ * route optimization uses has no global address, so an unbound socket
+ * sends from "::".  The upper-layer checksum, computed over "::", is
+ * adjusted to the new source.
+ */
+static void
+fill_source(struct mip6_cn *cn, uint8_t *pkt, size_t len, const struct ip6_packet *p)
+{
+    static const uint8_t unspecified[16];
+    size_t field = 0;
+
+    if (memcmp(p->hdr.src, unspecified, 16) != 0)
+        return;
+    if (p->upper_proto == IP6_NH_UDP)
+        field = p->upper_offset + 6;
+    else if (p->upper_proto == IP6_NH_TCP)
+        field = p->upper_offset + 16;
+    else if (p->upper_proto == IP6_NH_ICMPV6)
+        field = p->upper_offset + 2;
+    /* A UDP checksum of zero means none was computed (ns-3's default). */
+    if (field && field + 2 <= len && !(p->upper_proto == IP6_NH_UDP && get_u16(pkt + field) == 0)) {
+        adjust_checksum(pkt + field, unspecified, cn->cfg.address);
+        if (p->upper_proto == IP6_NH_UDP && get_u16(pkt + field) == 0)
+            put_u16(pkt + field, 0xffff); /* RFC 8200 §8.1: UDP sends 0 as 0xffff */
+    }
+    memcpy(pkt + 8, cn->cfg.address, 16);
+}
+
+/*
  * Send pkt to the binding's care-of address with a type 2 routing header
  * that contains the home address (RFC 6275 §9.3.2).  The upper-layer
  * checksum stays valid: RFC 8200 §8.1 computes it over the final
  * destination, the home address.
  */
 static void
-route_optimize(struct mip6_cn *cn, struct mip6_cn_binding *b, const uint8_t *pkt, size_t len,
-               uint64_t uid, const struct ip6_packet *p)
+route_optimize(struct mip6_cn *cn, struct mip6_cn_binding *b, const uint8_t *original, size_t len,
+               uint64_t uid, const struct ip6_packet *parsed)
 {
+    uint8_t pkt[MIP6_MAX_PACKET];
+    struct ip6_packet fixed = *parsed;
+    const struct ip6_packet *p = &fixed;
+
+    if (len > sizeof pkt) {
+        mip6_record_drop(&cn->node, cn->tunnel_ifindex, original, len, uid, REC_DROP_MALFORMED);
+        return;
+    }
+    memcpy(pkt, original, len);
+    fill_source(cn, pkt, len, parsed);
+    memcpy(fixed.hdr.src, pkt + 8, 16);
+
     uint8_t out[MIP6_MAX_PACKET];
     struct wr w = wr_init(out, sizeof out);
     struct rd r = rd_init(pkt + IP6_HEADER_LEN, p->hdr.payload_len);

@@ -61,6 +61,9 @@ for ba in $(query "SELECT time_ns FROM mobility_events_v WHERE node_name = 'mn'
 		AND rh2 IS NOT NULL AND protocol = 17 AND time_ns > $ba AND time_ns < $ba + 1000000000")" \
 		50
 done
+expect "route-optimized UDP from another source than the correspondent" "$(query "SELECT
+	count(*) FROM packet_events_v WHERE node_name = 'mn' AND kind = 'receive' AND rh2 IS NOT NULL
+	AND src <> '2001:1:0:100::2'")" 0
 expect_at_least "uplink UDP from the home address delivered at the correspondent" "$(query "SELECT
 	count(*) FROM packet_events_v WHERE node_name = 'cn' AND kind = 'deliver' AND protocol = 17")" \
 	200

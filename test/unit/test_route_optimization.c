@@ -193,7 +193,7 @@ test_traffic_skips_home_agent(void)
     struct world w;
     uint8_t pkt[128];
     struct ip6_packet p;
-    const struct testsim_packet *s;
+    const struct testsim_packet *s = NULL;
     setup(&w);
 
     attach(&w, "fe80::2", "2001:1:0:2::");
@@ -257,6 +257,34 @@ test_new_registration_after_move(void)
     teardown(&w);
 }
 
+/* ns-3 sends from "::" through the correspondent's tunnel interface; the
+ * correspondent fills in its address and keeps the UDP checksum valid. */
+static void
+test_unspecified_source_filled(void)
+{
+    struct world w;
+    uint8_t pkt[128];
+    static const uint8_t unspecified[16];
+    struct ip6_packet p;
+    const struct testsim_packet *s = NULL;
+    setup(&w);
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+
+    size_t len = build_udp(pkt, unspecified, w.hoa);
+    uint16_t sum = ip6_checksum(unspecified, w.hoa, 17, pkt + 40, len - 40);
+    put_u16(pkt + 46, sum);
+    testsim_send_local(w.cn_node, pkt, len);
+    CHECK(last_sent(w.cn_node, &p, &s));
+    CHECK_EQ_MEM(p.hdr.src, w.cn_addr, 16);
+    CHECK_EQ_INT(p.upper_proto, 17);
+    /* Verified over the final destination, the home address. */
+    if (s)
+        CHECK_EQ_INT(ip6_checksum(w.cn_addr, w.hoa, 17, s->bytes + p.upper_offset, p.upper_len), 0);
+    teardown(&w);
+}
+
 static bool
 lose_cot(const uint8_t *pkt, size_t len)
 {
@@ -286,4 +314,5 @@ test_lost_cot_retried(void)
 }
 
 CHECK_MAIN(TEST(test_return_routability_then_binding), TEST(test_traffic_skips_home_agent),
-           TEST(test_new_registration_after_move), TEST(test_lost_cot_retried))
+           TEST(test_new_registration_after_move), TEST(test_lost_cot_retried),
+           TEST(test_unspecified_source_filled))
