@@ -35,6 +35,7 @@
 #include "mip6sec-ns3.h"
 #include "mip6sec.h"
 #include "rec.h"
+#include "sim.h"
 
 #define MS 1000000ull
 #define S 1000000000ull
@@ -46,6 +47,12 @@
  * A larger packet is fragmented, and the model's ingress hooks do not
  * reassemble fragments. */
 #define MAX_PACKET_SIZE_ESP_PAYLOAD 1374
+
+/* Home prefix lifetimes that --prefixChangeAt switches to.  They differ
+ * from the defaults (2592000 s and 604800 s), so the change makes the
+ * home agent send unsolicited Mobile Prefix Advertisements. */
+#define CHANGED_PREFIX_VALID_S 7200
+#define CHANGED_PREFIX_PREFERRED_S 3600
 
 #ifndef MIP6SEC_VERSION
 #define MIP6SEC_VERSION "unknown"
@@ -71,6 +78,7 @@ struct params {
     uint64_t lifetime_s;
     double check_interval_ms;
     double hysteresis;
+    double prefix_change_s;
     const char *encryption;
     const char *tunnel_esp;
     const char *output;
@@ -98,6 +106,7 @@ static struct params P = {
     .lifetime_s = 420,
     .check_interval_ms = 10,
     .hysteresis = 5,
+    .prefix_change_s = 0,
     .encryption = "aes-cbc",
     .tunnel_esp = "rr",
     .output = "handoff.db",
@@ -141,6 +150,10 @@ static const struct cmdline_option OPTIONS[] = {
      "how often the layer-2 model compares positions to pick the nearest access point"},
     {"hysteresis", CMDLINE_DOUBLE, &P.hysteresis, "m", 0, 1e6,
      "how much nearer another access point must be before the node moves to it"},
+    {"prefixChangeAt", CMDLINE_DOUBLE, &P.prefix_change_s, "s", 0, 1e6,
+     "simulated time at which the home agent changes its home prefix lifetimes to valid 7200 s "
+     "and preferred 3600 s and sends unsolicited Mobile Prefix Advertisements; 0 never changes "
+     "them"},
     {"encryption", CMDLINE_STRING, &P.encryption, NULL, 0, 0,
      "ESP encryption of the BU/BA SAs: aes-cbc (AES-128-CBC) or null; "
      "authentication is always HMAC-SHA1-96"},
@@ -226,6 +239,13 @@ validate(void)
                 (unsigned long long)P.packet_size, MAX_PACKET_SIZE_ESP_PAYLOAD);
         return false;
     }
+    if (P.prefix_change_s >= P.duration_s) {
+        fprintf(stderr,
+                "mip6sec-handoff: --prefixChangeAt=%g s is not before the end of the run "
+                "(--duration=%g s); use a smaller prefixChangeAt, 0 for no change\n",
+                P.prefix_change_s, P.duration_s);
+        return false;
+    }
     if (P.trace[0]) {
         struct stat st;
         FILE *f = stat(P.trace, &st) == 0 && S_ISREG(st.st_mode) ? fopen(P.trace, "r") : NULL;
@@ -239,6 +259,18 @@ validate(void)
         fclose(f);
     }
     return true;
+}
+
+/* Change the home prefix lifetimes (the sim_schedule event of --prefixChangeAt). */
+static void
+change_home_prefix_lifetimes(void *arg)
+{
+    struct mip6_ha *home_agent = arg;
+    char err[256];
+
+    if (mip6_ha_set_home_prefix_lifetimes(home_agent, CHANGED_PREFIX_VALID_S,
+                                          CHANGED_PREFIX_PREFERRED_S, err, sizeof err) < 0)
+        fprintf(stderr, "mip6sec-handoff: changing the home prefix lifetimes failed: %s\n", err);
 }
 
 /* The output path without a trailing ".db", for pcap and key files. */
@@ -438,6 +470,10 @@ main(int argc, char **argv)
             return 1;
         }
     }
+
+    if (P.prefix_change_s > 0)
+        sim_schedule(ha, (uint64_t)(P.prefix_change_s * 1e9), change_home_prefix_lifetimes,
+                     home_agent);
 
     /* ----- traffic ----- */
     char hoa[IP6_ADDR_TEXT_LEN];

@@ -7,7 +7,7 @@ set -eu
 # clang and libclang-rt-14-dev give libFuzzer and the sanitizer runtimes
 # for scripts/fuzz-smoke.sh; clang alone only recommends the latter.
 packages="build-essential cmake pkg-config libns3-dev libgsl-dev \
-libsqlite3-dev sqlite3 libssl-dev tshark gnuplot-nox clang libclang-rt-14-dev"
+libsqlite3-dev sqlite3 libssl-dev tshark gnuplot-nox clang libclang-rt-14-dev jq"
 
 missing=""
 for pkg in $packages; do
