@@ -319,3 +319,53 @@ mip6_export_esp_sas(const struct mip6_mn *mn, const char *path, int append, char
     }
     return 0;
 }
+
+/* ----- SPD/SAD files (docs/spd-format.md) ----- */
+
+static int
+load_spd(struct mip6_node *n, const char *path, char *err, size_t err_len)
+{
+    struct spdconf_error e = {0};
+
+    if (spdconf_load_file(&n->ipsec, path, &e) != SPDCONF_OK) {
+        snprintf(err, err_len, "%s", e.message);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+write_spd(const struct mip6_node *n, const char *path, char *err, size_t err_len)
+{
+    struct spdconf_error e = {0};
+
+    if (spdconf_write_file(&n->ipsec, path, &e) != SPDCONF_OK) {
+        snprintf(err, err_len, "%s", e.message);
+        return -1;
+    }
+    return 0;
+}
+
+int
+mip6_mn_load_spd(struct mip6_mn *mn, const char *path, char *err, size_t err_len)
+{
+    return load_spd(&mn->node, path, err, err_len);
+}
+
+int
+mip6_ha_load_spd(struct mip6_ha *ha, const char *path, char *err, size_t err_len)
+{
+    return load_spd(&ha->node, path, err, err_len);
+}
+
+int
+mip6_mn_write_spd(const struct mip6_mn *mn, const char *path, char *err, size_t err_len)
+{
+    return write_spd(&mn->node, path, err, err_len);
+}
+
+int
+mip6_ha_write_spd(const struct mip6_ha *ha, const char *path, char *err, size_t err_len)
+{
+    return write_spd(&ha->node, path, err, err_len);
+}

@@ -97,6 +97,23 @@ int mip6_ha_set_home_prefix_lifetimes(struct mip6_ha *ha, uint32_t valid_s, uint
                                       char *err, size_t err_len);
 
 /*
+ * Load a node's SAs and ordered SPD entries from a file in the text
+ * format of docs/spd-format.md, instead of (or after) mip6_manual_sas and
+ * mip6_tunnel_sas.  On error err names the file, the line, the offending
+ * word and what was expected; nothing from the file is installed.
+ */
+int mip6_mn_load_spd(struct mip6_mn *mn, const char *path, char *err, size_t err_len);
+int mip6_ha_load_spd(struct mip6_ha *ha, const char *path, char *err, size_t err_len);
+
+/*
+ * Write a node's SAs and SPD entries, in order and with their active
+ * flags, in the same format, so that a configuration can be inspected,
+ * edited and loaded again.  The file holds keys and is created mode 0600.
+ */
+int mip6_mn_write_spd(const struct mip6_mn *mn, const char *path, char *err, size_t err_len);
+int mip6_ha_write_spd(const struct mip6_ha *ha, const char *path, char *err, size_t err_len);
+
+/*
  * Free a home agent or mobile node and its databases.  Only for after the
  * simulation has ended: pending simulator events still point at them.
  */

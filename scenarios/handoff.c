@@ -84,6 +84,9 @@ struct params {
     const char *output;
     bool pcap;
     bool route_optimization;
+    const char *spd_mobile_node;
+    const char *spd_home_agent;
+    const char *spd_write;
 };
 
 static struct params P = {
@@ -112,6 +115,9 @@ static struct params P = {
     .output = "handoff.db",
     .pcap = false,
     .route_optimization = false,
+    .spd_mobile_node = "",
+    .spd_home_agent = "",
+    .spd_write = "",
 };
 
 static const struct cmdline_option OPTIONS[] = {
@@ -167,6 +173,14 @@ static const struct cmdline_option OPTIONS[] = {
     {"routeOptimization", CMDLINE_BOOL, &P.route_optimization, NULL, 0, 1,
      "run return routability after every home registration and exchange traffic directly "
      "between correspondent and mobile node (RFC 6275 route optimization)"},
+    {"spdMobileNode", CMDLINE_STRING, &P.spd_mobile_node, NULL, 0, 0,
+     "load the mobile node's SAs and SPD from this file (docs/spd-format.md) instead of the "
+     "RFC 3776 section 5.2 presets; needs --spdHomeAgent too"},
+    {"spdHomeAgent", CMDLINE_STRING, &P.spd_home_agent, NULL, 0, 0,
+     "load the home agent's SAs and SPD from this file; needs --spdMobileNode too"},
+    {"spdWrite", CMDLINE_STRING, &P.spd_write, NULL, 0, 0,
+     "write both nodes' SAs and SPD as installed to <spdWrite>-mn.spd and <spdWrite>-ha.spd, "
+     "to edit and load with --spdMobileNode and --spdHomeAgent"},
     {"pcap", CMDLINE_BOOL, &P.pcap, NULL, 0, 1,
      "write pcap files of the mobile node, home agent and correspondent next to the database, "
      "and the ESP keys for Wireshark in <output>-esp_sa"},
@@ -183,18 +197,28 @@ request_stop(int sig)
     stop_requested = 1;
 }
 
-/* Report a failed shim call and stop; the database keeps what it has. */
+/*
+ * Stop after an error before the simulation ran: mark the run failed and
+ * leave without ns-3's teardown, because before the first run ns-3.37's
+ * Radvd::DoDispose dereferences a socket that only StartApplication
+ * creates.  The database keeps what it has.
+ */
+static void
+stop_before_run(struct rec *rec, int status)
+{
+    rec_close(rec, REC_FAILED);
+    fflush(NULL);
+    _exit(status);
+}
+
+/* Report a failed shim call and stop. */
 static void
 check(int status, const char *what, struct rec *rec)
 {
     if (status == 0)
         return;
     fprintf(stderr, "mip6sec-handoff: %s failed: %s\n", what, mip6sec_last_error());
-    rec_close(rec, REC_FAILED);
-    /* Skip ns-3's teardown: before the first run ns-3.37's Radvd::DoDispose
-     * dereferences a socket that only StartApplication creates. */
-    fflush(NULL);
-    _exit(1);
+    stop_before_run(rec, 1);
 }
 
 static struct rec *rec;
@@ -216,6 +240,11 @@ validate(void)
                 "mip6sec-handoff: --raMin=%llu is above 0.75 x --raMax=%llu (RFC 4861 section "
                 "6.2.1); lower raMin or raise raMax\n",
                 (unsigned long long)P.ra_min_ms, (unsigned long long)P.ra_max_ms);
+        return false;
+    }
+    if (!P.spd_mobile_node[0] != !P.spd_home_agent[0]) {
+        fprintf(stderr, "mip6sec-handoff: --spdMobileNode and --spdHomeAgent go together; "
+                        "give both files or neither\n");
         return false;
     }
     if (strcmp(P.encryption, "aes-cbc") != 0 && strcmp(P.encryption, "null") != 0) {
@@ -271,6 +300,37 @@ change_home_prefix_lifetimes(void *arg)
     if (mip6_ha_set_home_prefix_lifetimes(home_agent, CHANGED_PREFIX_VALID_S,
                                           CHANGED_PREFIX_PREFERRED_S, err, sizeof err) < 0)
         fprintf(stderr, "mip6sec-handoff: changing the home prefix lifetimes failed: %s\n", err);
+}
+
+/* Install the RFC 3776 section 5.2 configurations: BU/BA and prefix
+ * discovery SAs, and the tunnel SAs that --tunnelEsp selects. */
+static void
+install_presets(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *rec)
+{
+    char err[512];
+
+    struct mip6_keys keys;
+    enum esp_enc_alg enc = strcmp(P.encryption, "null") ? ESP_ENC_AES_128_CBC : ESP_ENC_NULL;
+    mip6_keys_derive(&keys, P.seed, 0, enc, ESP_AUTH_HMAC_SHA1_96);
+    if (mip6_manual_sas(mobile, home_agent, &keys, err, sizeof err) < 0) {
+        fprintf(stderr, "mip6sec-handoff: security associations: %s\n", err);
+        stop_before_run(rec, 1);
+    }
+    /* RFC 3776 §4.1: ESP for HoTI and HoT MUST be supported and SHOULD be
+     * used; for payload it MAY be. */
+    struct mip6_tunnel_keys tunnel_keys = {
+        .protect = strcmp(P.tunnel_esp, "all") == 0  ? MIP6_TUNNEL_ESP_ALL
+                   : strcmp(P.tunnel_esp, "rr") == 0 ? MIP6_TUNNEL_ESP_RR
+                                                     : MIP6_TUNNEL_ESP_NONE,
+        .seed = P.seed,
+        .mn_index = 0,
+        .enc = ESP_ENC_AES_128_CBC,
+        .auth = ESP_AUTH_HMAC_SHA1_96,
+    };
+    if (mip6_tunnel_sas(mobile, home_agent, &tunnel_keys, err, sizeof err) < 0) {
+        fprintf(stderr, "mip6sec-handoff: tunnel security associations: %s\n", err);
+        stop_before_run(rec, 1);
+    }
 }
 
 /* The output path without a trailing ".db", for pcap and key files. */
@@ -413,8 +473,7 @@ main(int argc, char **argv)
     struct mip6_ha *home_agent = mip6_ha_install(ha, &hc, rec, err, sizeof err);
     if (!home_agent) {
         fprintf(stderr, "mip6sec-handoff: home agent: %s\n", err);
-        rec_close(rec, REC_FAILED);
-        return 1;
+        stop_before_run(rec, 1);
     }
 
     struct mip6_mn_config mc;
@@ -429,33 +488,29 @@ main(int argc, char **argv)
     struct mip6_mn *mobile = mip6_mn_install(mn, &mc, rec, err, sizeof err);
     if (!mobile) {
         fprintf(stderr, "mip6sec-handoff: mobile node: %s\n", err);
-        rec_close(rec, REC_FAILED);
-        return 1;
+        stop_before_run(rec, 1);
     }
 
-    struct mip6_keys keys;
-    enum esp_enc_alg enc = strcmp(P.encryption, "null") ? ESP_ENC_AES_128_CBC : ESP_ENC_NULL;
-    mip6_keys_derive(&keys, P.seed, 0, enc, ESP_AUTH_HMAC_SHA1_96);
-    if (mip6_manual_sas(mobile, home_agent, &keys, err, sizeof err) < 0) {
-        fprintf(stderr, "mip6sec-handoff: security associations: %s\n", err);
-        rec_close(rec, REC_FAILED);
-        return 1;
+    if (P.spd_mobile_node[0]) {
+        if (mip6_mn_load_spd(mobile, P.spd_mobile_node, err, sizeof err) < 0 ||
+            mip6_ha_load_spd(home_agent, P.spd_home_agent, err, sizeof err) < 0) {
+            fprintf(stderr,
+                    "mip6sec-handoff: invalid SPD file: %s (docs/spd-format.md gives the format)\n",
+                    err);
+            stop_before_run(rec, 2);
+        }
+    } else {
+        install_presets(mobile, home_agent, rec);
     }
-    /* RFC 3776 §4.1: ESP for HoTI and HoT MUST be supported and SHOULD be
-     * used; for payload it MAY be. */
-    struct mip6_tunnel_keys tunnel_keys = {
-        .protect = strcmp(P.tunnel_esp, "all") == 0  ? MIP6_TUNNEL_ESP_ALL
-                   : strcmp(P.tunnel_esp, "rr") == 0 ? MIP6_TUNNEL_ESP_RR
-                                                     : MIP6_TUNNEL_ESP_NONE,
-        .seed = P.seed,
-        .mn_index = 0,
-        .enc = ESP_ENC_AES_128_CBC,
-        .auth = ESP_AUTH_HMAC_SHA1_96,
-    };
-    if (mip6_tunnel_sas(mobile, home_agent, &tunnel_keys, err, sizeof err) < 0) {
-        fprintf(stderr, "mip6sec-handoff: tunnel security associations: %s\n", err);
-        rec_close(rec, REC_FAILED);
-        return 1;
+    if (P.spd_write[0]) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s-mn.spd", P.spd_write);
+        int rc = mip6_mn_write_spd(mobile, path, err, sizeof err);
+        snprintf(path, sizeof path, "%s-ha.spd", P.spd_write);
+        if (rc < 0 || mip6_ha_write_spd(home_agent, path, err, sizeof err) < 0) {
+            fprintf(stderr, "mip6sec-handoff: %s\n", err);
+            stop_before_run(rec, 1);
+        }
     }
 
     if (P.route_optimization) {
@@ -466,8 +521,7 @@ main(int argc, char **argv)
         if (!mip6_cn_install(cn, &cc, rec, err, sizeof err) ||
             mip6_mn_route_optimize(mobile, cc.address, err, sizeof err) < 0) {
             fprintf(stderr, "mip6sec-handoff: route optimization: %s\n", err);
-            rec_close(rec, REC_FAILED);
-            return 1;
+            stop_before_run(rec, 1);
         }
     }
 
