@@ -499,6 +499,58 @@ test_refresh_before_expiry(void)
     teardown(&w);
 }
 
+/* RFC 3776 §4.3: the home agent binds the Alternate Care-of Address from
+ * inside ESP, not the unprotected IPv6 source, so a source rewritten in
+ * transit cannot redirect the binding. */
+static void
+test_binds_alternate_care_of(void)
+{
+    struct world w;
+    setup(&w);
+
+    attach(&w, 0, w.router_foreign, w.foreign_prefix);
+    testsim_run_until(3 * S);
+    struct mip6_binding *b = mip6_ha_binding(w.ha, w.hoa[0]);
+    CHECK(b != NULL);
+    if (!b) {
+        teardown(&w);
+        return;
+    }
+
+    /* A valid BU under node 0's SA whose outer source is node 1's CoA
+     * (as if rewritten) and whose ACoA is a third address. */
+    uint8_t acoa[16];
+    addr(acoa, "2001:1:0:7::77");
+    uint8_t mh[64], payload[256];
+    struct wr mw = wr_init(mh, sizeof mh);
+    struct mh_msg msg = {.type = MH_BU};
+    msg.bu.seq = (uint16_t)(b->last_seq + 1);
+    msg.bu.flags = MH_BU_FLAG_A | MH_BU_FLAG_H;
+    msg.bu.lifetime = 100;
+    msg.bu.has_alt_coa = true;
+    memcpy(msg.bu.alt_coa, acoa, 16);
+    CHECK_EQ_INT(mh_encode(&mw, &msg, w.hoa[0], w.ha_addr), MH_OK);
+    struct wr pw = wr_init(payload, sizeof payload);
+    ip6_write_dest_opts_hao(&pw, IP6_NH_ESP, w.hoa[0]);
+    struct esp_sa sa;
+    const struct mip6_keys *k = &w.keys[0];
+    CHECK_EQ_INT(esp_sa_init(&sa, k->spi_mn_to_ha, k->enc, k->enc_key_mn_to_ha, ESP_AES_KEY_LEN,
+                             k->auth, k->auth_key_mn_to_ha, ESP_HMAC_SHA1_KEY_LEN),
+                 ESP_OK);
+    sa.seq = 500;
+    CHECK_EQ_INT(esp_protect(&sa, IP6_NH_MOBILITY, mh, mw.pos, &pw), ESP_OK);
+    esp_sa_free(&sa);
+    uint8_t other_source[16];
+    addr(other_source, "2001:1:0:2::99");
+    sim_addr_add(w.mn_node[1], 0, other_source, 64);
+    sim_ipv6_send(w.mn_node[1], 0, other_source, w.ha_addr, IP6_NH_DEST_OPTS, payload, pw.pos,
+                  NULL);
+    testsim_run_until(4 * S);
+
+    CHECK_EQ_MEM(b->coa, acoa, 16);
+    teardown(&w);
+}
+
 static void
 test_null_auth_rejected(void)
 {
@@ -515,4 +567,4 @@ test_null_auth_rejected(void)
 CHECK_MAIN(TEST(test_first_registration), TEST(test_tunnel_both_ways),
            TEST(test_retransmission_schedule), TEST(test_home_agent_rejects),
            TEST(test_handoff_and_return_home), TEST(test_refresh_before_expiry),
-           TEST(test_null_auth_rejected))
+           TEST(test_binds_alternate_care_of), TEST(test_null_auth_rejected))
