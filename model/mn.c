@@ -555,8 +555,10 @@ mip6_mn_free(struct mip6_mn *mn)
     mip6_timer_release(&mn->retransmit_timer);
     mip6_timer_release(&mn->refresh_timer);
     mip6_mpd_mn_release(mn);
-    for (size_t i = 0; i < mn->n_correspondents; i++)
+    for (size_t i = 0; i < mn->n_correspondents; i++) {
         mip6_timer_release(&mn->correspondents[i].retry);
+        mip6_timer_release(&mn->correspondents[i].refresh);
+    }
     ipsec_db_free(&mn->node.ipsec);
     free(mn);
 }

@@ -44,6 +44,7 @@ struct mip6_mn_cn {
     bool have_care_of_token;
     uint16_t home_nonce_index;
     uint16_t care_of_nonce_index;
+    uint64_t home_token_ns; /* when the HoT carrying home_token arrived */
     uint8_t home_token[8];
     uint8_t care_of_token[8];
     uint8_t kbm[20];     /* binding management key of the last BU */
@@ -53,6 +54,7 @@ struct mip6_mn_cn {
     bool bound;          /* the correspondent accepted: traffic goes direct */
     uint64_t retry_ns;   /* current retransmission timeout */
     struct mip6_timer retry;
+    struct mip6_timer refresh; /* renews the correspondent binding */
     struct mip6_mn *mn;
 };
 

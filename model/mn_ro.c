@@ -145,7 +145,8 @@ retry(void *owner)
 {
     struct mip6_mn_cn *c = owner;
 
-    if (c->bound || c->mn->state != MN_REGISTERED)
+    /* A retry still armed means a test message or BU is unanswered. */
+    if (c->mn->state != MN_REGISTERED)
         return;
     /* RFC 6275 §11.8: double the timeout up to MAX_BINDACK_TIMEOUT. */
     c->retry_ns = c->retry_ns * 2 > MAX_RETRY_NS ? MAX_RETRY_NS : c->retry_ns * 2;
@@ -155,7 +156,13 @@ retry(void *owner)
 static void
 restart(struct mip6_mn *mn, struct mip6_mn_cn *c)
 {
-    c->have_home_token = false;
+    /* RFC 6275 §5.2.7: a keygen token may be used for MAX_TOKEN_LIFETIME
+     * after its test message arrived.  The home token does not depend on
+     * the care-of address, so a move needs only a new CoTI while it is
+     * fresh; the care-of token is tied to the address it was sent to. */
+    uint64_t max_age = (uint64_t)RR_MAX_TOKEN_LIFETIME_S * NS_PER_S;
+    if (c->have_home_token && sim_now_ns() - c->home_token_ns >= max_age)
+        c->have_home_token = false;
     c->have_care_of_token = false;
     c->bu_outstanding = false;
     c->retry_ns = INITIAL_RETRY_NS;
@@ -180,6 +187,7 @@ mip6_mn_ro_stop(struct mip6_mn *mn)
         c->bound = false;
         c->bu_outstanding = false;
         mip6_timer_stop(&c->retry);
+        mip6_timer_stop(&c->refresh);
     }
 }
 
@@ -210,10 +218,25 @@ receive_ba(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len,
     }
     c->bu_outstanding = false;
     mip6_timer_stop(&c->retry);
-    if (msg->ba.status < 128 && memcmp(c->coa, mn->coa, 16) == 0)
-        c->bound = true;
-    /* NOTE: the node does not refresh correspondent bindings before they
-     * expire; the next move or a Binding Refresh Request renews them. */
+    if (msg->ba.status >= 128 || memcmp(c->coa, mn->coa, 16) != 0)
+        return;
+    c->bound = true;
+
+    /* RFC 6275 §11.7.2: renew the binding before it expires.  This model
+     * refreshes at 90% of the granted lifetime, running return routability
+     * again for whatever tokens have aged out. */
+    uint64_t refresh_ns = (uint64_t)msg->ba.lifetime * 4 * NS_PER_S / 10 * 9;
+    if (refresh_ns > 0)
+        mip6_timer_start(&c->refresh, refresh_ns);
+}
+
+static void
+refresh(void *owner)
+{
+    struct mip6_mn_cn *c = owner;
+
+    if (c->bound && c->mn->state == MN_REGISTERED)
+        restart(c->mn, c);
 }
 
 void
@@ -232,6 +255,7 @@ mip6_mn_ro_receive(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, siz
         if (msg->test.cookie != c->home_cookie || c->have_home_token)
             break;
         c->have_home_token = true;
+        c->home_token_ns = sim_now_ns();
         c->home_nonce_index = msg->test.nonce_index;
         rr_token_from_u64(c->home_token, msg->test.keygen_token);
         record(mn, REC_MOB_HOT_RECEIVED, c, msg->test.nonce_index, 0);
@@ -337,5 +361,6 @@ mip6_mn_route_optimize(struct mip6_mn *mn, const uint8_t correspondent[16], char
     c->mn = mn;
     c->seq = (uint16_t)sim_random_u32(mn->node.id);
     mip6_timer_init(&c->retry, mn->node.id, retry, c);
+    mip6_timer_init(&c->refresh, mn->node.id, refresh, c);
     return 0;
 }

@@ -243,6 +243,7 @@ test_new_registration_after_move(void)
     testsim_run_until(3 * S);
     struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
     uint16_t first_seq = c ? c->seq : 0;
+    uint64_t home_token_at = c ? c->home_token_ns : 0;
 
     /* On the move route optimization stops until the new BU is accepted. */
     attach(&w, "fe80::3", "2001:1:0:3::");
@@ -250,6 +251,8 @@ test_new_registration_after_move(void)
     testsim_run_until(6 * S);
     CHECK(c && c->bound);
     CHECK(c && c->seq == (uint16_t)(first_seq + 1));
+    /* RFC 6275 §5.2.7: the home token is still fresh, so only a CoTI ran. */
+    CHECK(c && c->home_token_ns == home_token_at);
     const struct mip6_cn_binding *b = mip6_cn_binding(w.cn, w.hoa);
     CHECK(b != NULL);
     if (b)
@@ -285,6 +288,38 @@ test_unspecified_source_filled(void)
     teardown(&w);
 }
 
+/* The correspondent binding is renewed before it expires, and a home
+ * token older than MAX_TOKEN_LIFETIME (210 s) is fetched again. */
+static void
+test_correspondent_binding_refreshed(void)
+{
+    struct world w;
+    setup(&w);
+    /* A home binding of 1000 s is refreshed at 900 s, so the correspondent
+     * binding (capped at 420 s) must renew itself. */
+    w.mn->cfg.lifetime_s = 1000;
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
+    CHECK(c && c->bound);
+    if (!c) {
+        teardown(&w);
+        return;
+    }
+    uint16_t seq = c->seq;
+    uint64_t home_token_at = c->home_token_ns;
+
+    /* Granted 420 s: the refresh runs at 378 s, well before expiry. */
+    testsim_run_until(3 * S + 420 * S);
+    CHECK(c->bound);
+    CHECK(c->seq != seq);
+    CHECK(c->home_token_ns > home_token_at);
+    const struct mip6_cn_binding *b = mip6_cn_binding(w.cn, w.hoa);
+    CHECK(b != NULL);
+    teardown(&w);
+}
+
 static bool
 lose_cot(const uint8_t *pkt, size_t len)
 {
@@ -315,4 +350,4 @@ test_lost_cot_retried(void)
 
 CHECK_MAIN(TEST(test_return_routability_then_binding), TEST(test_traffic_skips_home_agent),
            TEST(test_new_registration_after_move), TEST(test_lost_cot_retried),
-           TEST(test_unspecified_source_filled))
+           TEST(test_unspecified_source_filled), TEST(test_correspondent_binding_refreshed))
