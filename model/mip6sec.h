@@ -49,6 +49,11 @@ struct mip6_mn_config {
     uint32_t lifetime_s; /* binding lifetime requested in each BU */
     /* RFC 6275 §13: InitialBindackTimeoutFirstReg, default 1.5 s. */
     uint64_t initial_bindack_timeout_first_reg_ns;
+    /* Route optimization: keep a home keygen token younger than
+     * MAX_TOKEN_LIFETIME (210 s) across moves and send only a CoTI, as
+     * RFC 6275 §5.2.7 allows.  Off by default: every registration runs
+     * both tests. */
+    bool reuse_home_token;
 };
 
 /* Fill a configuration with the RFC 6275 defaults; addresses stay zero. */

@@ -158,10 +158,11 @@ restart(struct mip6_mn *mn, struct mip6_mn_cn *c)
 {
     /* RFC 6275 §5.2.7: a keygen token may be used for MAX_TOKEN_LIFETIME
      * after its test message arrived.  The home token does not depend on
-     * the care-of address, so a move needs only a new CoTI while it is
-     * fresh; the care-of token is tied to the address it was sent to. */
+     * the care-of address, so with reuse_home_token a move needs only a
+     * new CoTI while it is fresh; the care-of token is tied to the address
+     * it was sent to. */
     uint64_t max_age = (uint64_t)RR_MAX_TOKEN_LIFETIME_S * NS_PER_S;
-    if (c->have_home_token && sim_now_ns() - c->home_token_ns >= max_age)
+    if (!mn->cfg.reuse_home_token || sim_now_ns() - c->home_token_ns >= max_age)
         c->have_home_token = false;
     c->have_care_of_token = false;
     c->bu_outstanding = false;
