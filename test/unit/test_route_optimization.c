@@ -8,6 +8,7 @@
  *   mn --(foreign link)-- ... -- ha (home link 2001:1:0:1::/64)
  *                          \--- cn 2001:1:0:9::9
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,8 @@ setup(struct world *w)
     memcpy(mc.home_agent, w->ha_addr, 16);
     w->mn = mip6_mn_install(w->mn_node, &mc, NULL, err, sizeof err);
     mip6_keys_derive(&keys, 3, 0, ESP_ENC_AES_128_CBC, ESP_AUTH_HMAC_SHA1_96);
-    CHECK(w->ha && w->mn);
+    CHECK(w->ha != NULL);
+    CHECK(w->mn != NULL);
     CHECK_EQ_INT(mip6_manual_sas(w->mn, w->ha, &keys, err, sizeof err), 0);
 
     mip6_cn_config_default(&cc);
@@ -83,6 +85,18 @@ setup(struct world *w)
     w->cn = mip6_cn_install(w->cn_node, &cc, NULL, err, sizeof err);
     CHECK(w->cn != NULL);
     CHECK_EQ_INT(mip6_mn_route_optimize(w->mn, w->cn_addr, err, sizeof err), 0);
+}
+
+/* The mobile node's entry for the correspondent; every test has one. */
+static struct mip6_mn_cn *
+correspondent(struct world *w)
+{
+    struct mip6_mn_cn *c = mip6_mn_ro_find(w->mn, w->cn_addr);
+    if (!c) {
+        fprintf(stderr, "mobile node has no entry for the correspondent\n");
+        abort();
+    }
+    return c;
 }
 
 static void
@@ -169,7 +183,7 @@ test_return_routability_then_binding(void)
 
     /* HoTI went through the home agent, CoTI directly; both answers came
      * back, the BU was accepted and the correspondent holds the CoA. */
-    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
+    struct mip6_mn_cn *c = correspondent(&w);
     CHECK(c != NULL);
     if (!c) {
         teardown(&w);
@@ -211,7 +225,9 @@ test_traffic_skips_home_agent(void)
     testsim_run_until(4 * S);
     CHECK_EQ_INT(testsim_delivered_count(), delivered + 1);
     const struct testsim_packet *d = testsim_delivered(delivered);
-    CHECK(d && d->node == w.mn_node);
+    CHECK(d != NULL);
+    if (d)
+        CHECK_EQ_INT(d->node, w.mn_node);
     if (d)
         CHECK_EQ_MEM(d->bytes, pkt, len); /* the original packet, home address restored */
 
@@ -227,7 +243,9 @@ test_traffic_skips_home_agent(void)
     testsim_run_until(5 * S);
     CHECK_EQ_INT(testsim_delivered_count(), delivered + 2);
     d = testsim_delivered(delivered + 1);
-    CHECK(d && d->node == w.cn_node);
+    CHECK(d != NULL);
+    if (d)
+        CHECK_EQ_INT(d->node, w.cn_node);
     if (d)
         CHECK_EQ_MEM(d->bytes + 8, w.hoa, 16);
     teardown(&w);
@@ -241,15 +259,15 @@ test_new_registration_after_move(void)
 
     attach(&w, "fe80::2", "2001:1:0:2::");
     testsim_run_until(3 * S);
-    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
+    struct mip6_mn_cn *c = correspondent(&w);
     uint16_t first_seq = c ? c->seq : 0;
 
     /* On the move route optimization stops until the new BU is accepted. */
     attach(&w, "fe80::3", "2001:1:0:3::");
-    CHECK(c && !c->bound);
+    CHECK(!c->bound);
     testsim_run_until(6 * S);
-    CHECK(c && c->bound);
-    CHECK(c && c->seq == (uint16_t)(first_seq + 1));
+    CHECK(c->bound);
+    CHECK(c->seq == (uint16_t)(first_seq + 1));
 
     const struct mip6_cn_binding *b = mip6_cn_binding(w.cn, w.hoa);
     CHECK(b != NULL);
@@ -298,15 +316,15 @@ test_home_token_reuse(void)
 
         attach(&w, "fe80::2", "2001:1:0:2::");
         testsim_run_until(3 * S);
-        struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
+        struct mip6_mn_cn *c = correspondent(&w);
         uint64_t home_token_at = c ? c->home_token_ns : 0;
         attach(&w, "fe80::3", "2001:1:0:3::");
         testsim_run_until(6 * S);
-        CHECK(c && c->bound);
+        CHECK(c->bound);
         if (reuse)
-            CHECK(c && c->home_token_ns == home_token_at);
+            CHECK(c->home_token_ns == home_token_at);
         else
-            CHECK(c && c->home_token_ns > home_token_at);
+            CHECK(c->home_token_ns > home_token_at);
         teardown(&w);
     }
 }
@@ -324,8 +342,8 @@ test_correspondent_binding_refreshed(void)
 
     attach(&w, "fe80::2", "2001:1:0:2::");
     testsim_run_until(3 * S);
-    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
-    CHECK(c && c->bound);
+    struct mip6_mn_cn *c = correspondent(&w);
+    CHECK(c->bound);
     if (!c) {
         teardown(&w);
         return;
@@ -359,15 +377,15 @@ test_lost_cot_retried(void)
     testsim_set_loss(lose_cot);
     attach(&w, "fe80::2", "2001:1:0:2::");
     testsim_run_until(3 * S);
-    struct mip6_mn_cn *c = mip6_mn_ro_find(w.mn, w.cn_addr);
-    CHECK(c && c->have_home_token);
-    CHECK(c && !c->have_care_of_token);
-    CHECK(c && !c->bound);
+    struct mip6_mn_cn *c = correspondent(&w);
+    CHECK(c->have_home_token);
+    CHECK(!c->have_care_of_token);
+    CHECK(!c->bound);
 
     /* Once the CoT gets through, the retry (1 s, then 2 s) completes it. */
     testsim_set_loss(NULL);
     testsim_run_until(8 * S);
-    CHECK(c && c->bound);
+    CHECK(c->bound);
     teardown(&w);
 }
 
