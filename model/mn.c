@@ -149,6 +149,7 @@ accept_ba(struct mip6_mn *mn, const struct mh_ba *ba)
     if (mn->bul.deregistration) {
         mn->bul.bound = false;
         mn->state = MN_AT_HOME;
+        mip6_mn_ro_home(mn);
         return;
     }
     mn->bul.bound = true;

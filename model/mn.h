@@ -52,6 +52,8 @@ struct mip6_mn_cn {
     uint16_t seq;        /* sequence number of the last BU */
     bool bu_outstanding; /* a BU waits for its BA */
     bool bound;          /* the correspondent accepted: traffic goes direct */
+    bool registered;     /* the correspondent holds a binding, bound or not */
+    bool deregistering;  /* at home, deleting that binding */
     uint64_t retry_ns;   /* current retransmission timeout */
     struct mip6_timer retry;
     struct mip6_timer refresh; /* renews the correspondent binding */
@@ -89,6 +91,9 @@ struct mip6_mn {
 
 /* Start return routability with every correspondent (after a home registration). */
 void mip6_mn_ro_start(struct mip6_mn *mn);
+
+/* Back home with the home binding deleted: delete correspondent bindings. */
+void mip6_mn_ro_home(struct mip6_mn *mn);
 
 /* Stop route optimization on a move: traffic goes through the tunnel again. */
 void mip6_mn_ro_stop(struct mip6_mn *mn);

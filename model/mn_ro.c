@@ -62,7 +62,12 @@ send_hoti(struct mip6_mn *mn, struct mip6_mn_cn *c)
     ip6_write_header(&w, &h);
     if (mh_encode(&w, &msg, h.src, h.dst) != MH_OK || w.pos != IP6_HEADER_LEN + h.payload_len)
         return;
-    mip6_mn_tunnel_send(mn, pkt, w.pos, 0);
+    /* At home the HoTI needs no tunnel: the home address is on the link. */
+    if (c->deregistering)
+        sim_ipv6_send(mn->node.id, mn->cfg.ifindex, h.src, h.dst, IP6_NH_MOBILITY,
+                      pkt + IP6_HEADER_LEN, h.payload_len, NULL);
+    else
+        mip6_mn_tunnel_send(mn, pkt, w.pos, 0);
     record(mn, REC_MOB_HOTI_SENT, c, (int64_t)(uint32_t)c->home_cookie, 0);
 }
 
@@ -125,11 +130,48 @@ send_bu(struct mip6_mn *mn, struct mip6_mn_cn *c)
         record(mn, REC_MOB_CN_BU_SENT, c, c->seq, msg.bu.lifetime);
 }
 
+/*
+ * Send the BU that deletes the correspondent's binding from home (RFC 6275
+ * §11.6.1, §5.2.5): lifetime 0 from the home address, no Home Address
+ * option, Kbm = SHA1(home keygen token) and the home address in place of
+ * the care-of address in the authenticator.
+ */
+static void
+send_deregistration(struct mip6_mn *mn, struct mip6_mn_cn *c)
+{
+    uint8_t mh[96];
+    struct wr w = wr_init(mh, sizeof mh);
+    struct mh_msg msg = {.type = MH_BU};
+    size_t auth_offset = 0;
+    const uint8_t *hoa = mn->cfg.home_address;
+
+    c->seq++;
+    msg.bu.seq = c->seq;
+    msg.bu.flags = MH_BU_FLAG_A;
+    msg.bu.has_nonce_indices = true;
+    msg.bu.home_nonce_index = c->home_nonce_index;
+    if (mh_encode_auth(&w, &msg, RR_AUTH_LEN, &auth_offset) != MH_OK ||
+        !rr_kbm(c->home_token, NULL, c->kbm) ||
+        !rr_authenticator(c->kbm, hoa, c->address, mh, w.pos, auth_offset, mh + auth_offset))
+        return;
+    mh_set_checksum(mh, w.pos, hoa, c->address);
+    memcpy(c->coa, hoa, 16);
+    c->bu_outstanding = true;
+    if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, hoa, c->address, IP6_NH_MOBILITY, mh, w.pos,
+                      NULL) == SIM_OK)
+        record(mn, REC_MOB_CN_BU_SENT, c, c->seq, 0);
+}
+
 /* Send what is still missing: HoTI, CoTI, or the BU once both tokens are in. */
 static void
 advance(struct mip6_mn *mn, struct mip6_mn_cn *c)
 {
-    if (c->have_home_token && c->have_care_of_token) {
+    if (c->deregistering) {
+        if (c->have_home_token)
+            send_deregistration(mn, c);
+        else
+            send_hoti(mn, c);
+    } else if (c->have_home_token && c->have_care_of_token) {
         send_bu(mn, c);
     } else {
         if (!c->have_home_token)
@@ -146,7 +188,7 @@ retry(void *owner)
     struct mip6_mn_cn *c = owner;
 
     /* A retry still armed means a test message or BU is unanswered. */
-    if (c->mn->state != MN_REGISTERED)
+    if (c->mn->state != MN_REGISTERED && !c->deregistering)
         return;
     /* RFC 6275 §11.8: double the timeout up to MAX_BINDACK_TIMEOUT. */
     c->retry_ns = c->retry_ns * 2 > MAX_RETRY_NS ? MAX_RETRY_NS : c->retry_ns * 2;
@@ -192,6 +234,22 @@ mip6_mn_ro_stop(struct mip6_mn *mn)
     }
 }
 
+void
+mip6_mn_ro_home(struct mip6_mn *mn)
+{
+    for (size_t i = 0; i < mn->n_correspondents; i++) {
+        struct mip6_mn_cn *c = &mn->correspondents[i];
+        if (!c->registered)
+            continue;
+        c->registered = false;
+        c->deregistering = true;
+        c->have_home_token = false;
+        c->bu_outstanding = false;
+        c->retry_ns = INITIAL_RETRY_NS;
+        advance(mn, c);
+    }
+}
+
 static void
 receive_ba(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
            struct mip6_mn_cn *c, const struct mip6_in *in, const struct mh_msg *msg)
@@ -219,9 +277,14 @@ receive_ba(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, size_t len,
     }
     c->bu_outstanding = false;
     mip6_timer_stop(&c->retry);
+    if (c->deregistering) {
+        c->deregistering = false;
+        return;
+    }
     if (msg->ba.status >= 128 || memcmp(c->coa, mn->coa, 16) != 0)
         return;
     c->bound = true;
+    c->registered = true;
 
     /* RFC 6275 §11.7.2: renew the binding before it expires.  This model
      * refreshes at 90% of the granted lifetime, running return routability
@@ -246,7 +309,7 @@ mip6_mn_ro_receive(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, siz
 {
     struct mip6_mn_cn *c = mip6_mn_ro_find(mn, in->src);
 
-    if (!c || mn->state != MN_REGISTERED) {
+    if (!c || (mn->state != MN_REGISTERED && !c->deregistering)) {
         mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_MH_INVALID);
         return;
     }
@@ -260,7 +323,7 @@ mip6_mn_ro_receive(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, siz
         c->home_nonce_index = msg->test.nonce_index;
         rr_token_from_u64(c->home_token, msg->test.keygen_token);
         record(mn, REC_MOB_HOT_RECEIVED, c, msg->test.nonce_index, 0);
-        if (c->have_care_of_token)
+        if (c->have_care_of_token || c->deregistering)
             advance(mn, c);
         return;
     case MH_COT:

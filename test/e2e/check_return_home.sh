@@ -74,5 +74,14 @@ expect "its BA on the wire" "$(printf '%s\n' "$dereg" | grep '^6 ')" \
 expect "handoffs in the analysis, the second one home" "$("$analysis" --csv "$dir/handoff.db" |
 	awk -F, 'NR > 1 && $0 != "" { printf "%s%s", sep, $15; sep = " " }')" "0 1"
 
+# With route optimization the mobile node also deletes the correspondent's
+# binding from home once its home registration is gone.
+"$scenario" --trace="$trace" --routeOptimization=true --output="$dir/ro.db" >"$dir/ro.log" 2>&1
+expect "scenario exit status with route optimization" "$?" 0
+expect "correspondent bindings deleted after the return" "$(sqlite3 -batch -noheader \
+	"$dir/ro.db" "SELECT count(*) FROM mobility_events_v WHERE node_name = 'cn'
+	 AND kind = 'cn_binding_delete' AND time_ns > (SELECT time_ns FROM mobility_events_v
+	 WHERE node_name = 'mn' AND kind = 'returned_home')")" 1
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -304,6 +304,34 @@ test_unspecified_source_filled(void)
     teardown(&w);
 }
 
+/* Back home, the mobile node deletes the correspondent's binding with a
+ * BU from the home address authorized by the home token alone. */
+static void
+test_deregistration_from_home(void)
+{
+    struct world w;
+    uint8_t pkt[128];
+    setup(&w);
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+    struct mip6_mn_cn *c = correspondent(&w);
+    CHECK(c->bound);
+    CHECK(mip6_cn_binding(w.cn, w.hoa) != NULL);
+
+    testsim_link(w.mn_node, 0, 0);
+    testsim_link(w.mn_node, 0, 1);
+    testsim_inject(w.mn_node, 0, pkt, build_ra(pkt, "fe80::1", "2001:1:0:1::"));
+    testsim_run_until(5 * S);
+    CHECK_EQ_INT(w.mn->state, MN_AT_HOME);
+    CHECK(!c->bound);
+    CHECK(!c->registered);
+    CHECK(!c->deregistering);
+    CHECK(mip6_cn_binding(w.cn, w.hoa) == NULL);
+    CHECK_EQ_INT(w.mn->node.drops, 0);
+    teardown(&w);
+}
+
 /* With reuse_home_token a fresh home token survives a move (RFC 6275
  * §5.2.7), so only a CoTI runs; without it both tests run again. */
 static void
@@ -392,4 +420,4 @@ test_lost_cot_retried(void)
 CHECK_MAIN(TEST(test_return_routability_then_binding), TEST(test_traffic_skips_home_agent),
            TEST(test_new_registration_after_move), TEST(test_lost_cot_retried),
            TEST(test_unspecified_source_filled), TEST(test_correspondent_binding_refreshed),
-           TEST(test_home_token_reuse))
+           TEST(test_home_token_reuse), TEST(test_deregistration_from_home))
