@@ -26,6 +26,7 @@
 #include "mh.h"
 #include "mn.h"
 #include "rec.h"
+#include "testnet.h"
 #include "testsim.h"
 
 #define MS 1000000ull
@@ -115,13 +116,6 @@ events(struct world *w, uint32_t node, enum rec_mob kind)
 /* ----- world ----- */
 
 static void
-addr(uint8_t out[16], const char *text)
-{
-    if (ip6_addr_from_text(text, out) != IP6_OK)
-        abort();
-}
-
-static void
 init_sa(struct esp_sa *sa, uint32_t spi, const uint8_t *enc_key, const uint8_t *auth_key)
 {
     CHECK_EQ_INT(esp_sa_init(sa, spi, ESP_ENC_AES_128_CBC, enc_key, ESP_AES_KEY_LEN,
@@ -156,12 +150,12 @@ setup_with(struct world *w, const char *name, bool with_sas)
     testsim_add_iface(w->cn_node, mac_cn);
     testsim_add_iface(w->mn_node, mac_mn);
 
-    addr(w->ha_addr, "2001:1:0:1::1");
-    addr(w->home_prefix, "2001:1:0:1::");
-    addr(w->foreign_prefix, "2001:1:0:2::");
-    addr(w->cn_addr, "2001:1:0:9::9");
-    addr(w->router_home, "fe80::1");
-    addr(w->router_foreign, "fe80::2");
+    testnet_addr(w->ha_addr, "2001:1:0:1::1");
+    testnet_addr(w->home_prefix, "2001:1:0:1::");
+    testnet_addr(w->foreign_prefix, "2001:1:0:2::");
+    testnet_addr(w->cn_addr, "2001:1:0:9::9");
+    testnet_addr(w->router_home, "fe80::1");
+    testnet_addr(w->router_foreign, "fe80::2");
     sim_addr_add(w->ha_node, 0, w->ha_addr, 64);
     sim_addr_add(w->cn_node, 0, w->cn_addr, 64);
 
@@ -236,45 +230,12 @@ lose_spis(uint32_t a, uint32_t b)
 
 /* ----- building packets ----- */
 
-/* A Router Advertisement from router advertising prefix/64 with L and A. */
-static size_t
-build_ra(uint8_t *pkt, const uint8_t router[16], const uint8_t prefix[16])
-{
-    static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
-    uint8_t icmp[48] = {134, 0, 0, 0, 64, 0, 0x07, 0x08};
-    uint8_t *pio = icmp + 16;
-
-    pio[0] = 3; /* Prefix Information */
-    pio[1] = 4;
-    pio[2] = 64;
-    pio[3] = 0xc0; /* L, A */
-    memset(pio + 4, 0xff, 8);
-    memcpy(pio + 16, prefix, 16);
-
-    struct wr w = wr_init(pkt, 128);
-    struct ip6_header h = {.payload_len = sizeof icmp, .next_header = 58, .hop_limit = 255};
-    memcpy(h.src, router, 16);
-    memcpy(h.dst, all_nodes, 16);
-    ip6_write_header(&w, &h);
-    wr_bytes(&w, icmp, sizeof icmp);
-    return w.pos;
-}
-
-/* Move the mobile node to a link: link change, advertisement, the address
- * that ns-3's autoconfiguration would add. */
+/* Move the mobile node to a link; a foreign one also gets its care-of
+ * address. */
 static void
 attach(struct world *w, const uint8_t router[16], const uint8_t prefix[16])
 {
-    uint8_t pkt[128];
-    uint8_t coa[16];
-
-    testsim_link(w->mn_node, 0, 0);
-    testsim_link(w->mn_node, 0, 1);
-    testsim_inject(w->mn_node, 0, pkt, build_ra(pkt, router, prefix));
-    if (memcmp(prefix, w->home_prefix, 16) != 0) {
-        ip6_addr_from_prefix_mac(coa, prefix, mac_mn);
-        sim_addr_add(w->mn_node, 0, coa, 64);
-    }
+    testnet_move(w->mn_node, 0, mac_mn, router, prefix, memcmp(prefix, w->home_prefix, 16) != 0);
 }
 
 /*
@@ -777,7 +738,7 @@ test_home_agent_checks_mps(void)
     CHECK_EQ_INT(drops(&w, w.ha_node, REC_DROP_MALFORMED), 1);
 
     /* Back home and de-registered: no binding, no answer. */
-    testsim_inject(w.mn_node, 0, pkt, build_ra(pkt, w.router_home, w.home_prefix));
+    testsim_inject(w.mn_node, 0, pkt, testnet_build_ra(pkt, w.router_home, w.home_prefix));
     testsim_run_until(5 * S);
     CHECK_EQ_INT(w.mn->state, MN_AT_HOME);
     inject(w.ha_node, w.mn->coa, w.ha_addr, w.hoa, NULL, &w.sa5, IP6_NH_ICMPV6, msg, len);
@@ -927,7 +888,7 @@ test_prefix_sas_survive_return_home(void)
     uint8_t pkt[128];
 
     register_away(&w);
-    testsim_inject(w.mn_node, 0, pkt, build_ra(pkt, w.router_home, w.home_prefix));
+    testsim_inject(w.mn_node, 0, pkt, testnet_build_ra(pkt, w.router_home, w.home_prefix));
     testsim_run_until(5 * S);
     CHECK_EQ_INT(w.mn->state, MN_AT_HOME);
 

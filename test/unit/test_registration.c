@@ -15,6 +15,7 @@
 #include "ha.h"
 #include "mh.h"
 #include "mn.h"
+#include "testnet.h"
 #include "testsim.h"
 
 #define MS 1000000ull
@@ -45,13 +46,6 @@ teardown(struct world *w)
 }
 
 static void
-addr(uint8_t out[16], const char *text)
-{
-    if (ip6_addr_from_text(text, out) != IP6_OK)
-        abort();
-}
-
-static void
 setup(struct world *w)
 {
     char err[256];
@@ -67,14 +61,14 @@ setup(struct world *w)
     testsim_add_iface(w->mn_node[0], mac0);
     testsim_add_iface(w->mn_node[1], mac1);
 
-    addr(w->ha_addr, "2001:1:0:1::1");
-    addr(w->home_prefix, "2001:1:0:1::");
-    addr(w->foreign_prefix, "2001:1:0:2::");
-    addr(w->foreign2_prefix, "2001:1:0:3::");
-    addr(w->cn_addr, "2001:1:0:9::9");
-    addr(w->router_home, "fe80::1");
-    addr(w->router_foreign, "fe80::2");
-    addr(w->router_foreign2, "fe80::3");
+    testnet_addr(w->ha_addr, "2001:1:0:1::1");
+    testnet_addr(w->home_prefix, "2001:1:0:1::");
+    testnet_addr(w->foreign_prefix, "2001:1:0:2::");
+    testnet_addr(w->foreign2_prefix, "2001:1:0:3::");
+    testnet_addr(w->cn_addr, "2001:1:0:9::9");
+    testnet_addr(w->router_home, "fe80::1");
+    testnet_addr(w->router_foreign, "fe80::2");
+    testnet_addr(w->router_foreign2, "fe80::3");
     sim_addr_add(w->ha_node, 0, w->ha_addr, 64);
     sim_addr_add(w->cn_node, 0, w->cn_addr, 64);
 
@@ -99,44 +93,11 @@ setup(struct world *w)
     }
 }
 
-/* A Router Advertisement from router advertising prefix/64 with L and A. */
-static size_t
-build_ra(uint8_t *pkt, const uint8_t router[16], const uint8_t prefix[16])
-{
-    static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
-    uint8_t icmp[48] = {134, 0, 0, 0, 64, 0, 0x07, 0x08};
-    uint8_t *pio = icmp + 16;
-
-    pio[0] = 3; /* Prefix Information */
-    pio[1] = 4;
-    pio[2] = 64;
-    pio[3] = 0xc0; /* L, A */
-    memset(pio + 4, 0xff, 8);
-    memcpy(pio + 16, prefix, 16);
-
-    struct wr w = wr_init(pkt, 128);
-    struct ip6_header h = {.payload_len = sizeof icmp, .next_header = 58, .hop_limit = 255};
-    memcpy(h.src, router, 16);
-    memcpy(h.dst, all_nodes, 16);
-    ip6_write_header(&w, &h);
-    wr_bytes(&w, icmp, sizeof icmp);
-    return w.pos;
-}
-
-/* Attach mobile node i to a link: link change, the router's advertisement,
- * and the address that ns-3's autoconfiguration would add. */
+/* Attach mobile node i to a foreign link. */
 static void
 attach(struct world *w, int i, const uint8_t router[16], const uint8_t prefix[16])
 {
-    uint8_t pkt[128];
-    uint8_t coa[16];
-
-    testsim_link(w->mn_node[i], 0, 0);
-    testsim_link(w->mn_node[i], 0, 1);
-    size_t len = build_ra(pkt, router, prefix);
-    testsim_inject(w->mn_node[i], 0, pkt, len);
-    ip6_addr_from_prefix_mac(coa, prefix, i ? mac1 : mac0);
-    sim_addr_add(w->mn_node[i], 0, coa, 64);
+    testnet_move(w->mn_node[i], 0, i ? mac1 : mac0, router, prefix, true);
 }
 
 static size_t
@@ -175,7 +136,7 @@ test_first_registration(void)
     uint8_t pkt[128];
 
     /* The node starts at home: the home advertisement moves nothing. */
-    size_t len = build_ra(pkt, w.router_home, w.home_prefix);
+    size_t len = testnet_build_ra(pkt, w.router_home, w.home_prefix);
     testsim_inject(w.mn_node[0], 0, pkt, len);
     CHECK_EQ_INT(w.mn[0]->state, MN_AT_HOME);
     CHECK_EQ_INT(testsim_sent_count(), 0);
@@ -460,7 +421,7 @@ test_handoff_and_return_home(void)
     size_t sent = testsim_sent_count();
     testsim_link(w.mn_node[0], 0, 0);
     testsim_link(w.mn_node[0], 0, 1);
-    size_t len = build_ra(pkt, w.router_home, w.home_prefix);
+    size_t len = testnet_build_ra(pkt, w.router_home, w.home_prefix);
     testsim_inject(w.mn_node[0], 0, pkt, len);
     CHECK_EQ_INT(w.mn[0]->state, MN_DEREGISTERING);
     CHECK(testsim_sent_count() > sent);
@@ -528,7 +489,7 @@ test_binds_alternate_care_of(void)
     /* A valid BU under node 0's SA whose outer source is node 1's CoA
      * (as if rewritten) and whose ACoA is a third address. */
     uint8_t acoa[16];
-    addr(acoa, "2001:1:0:7::77");
+    testnet_addr(acoa, "2001:1:0:7::77");
     uint8_t mh[64], payload[256];
     struct wr mw = wr_init(mh, sizeof mh);
     struct mh_msg msg = {.type = MH_BU};
@@ -549,7 +510,7 @@ test_binds_alternate_care_of(void)
     CHECK_EQ_INT(esp_protect(&sa, IP6_NH_MOBILITY, mh, mw.pos, &pw), ESP_OK);
     esp_sa_free(&sa);
     uint8_t other_source[16];
-    addr(other_source, "2001:1:0:2::99");
+    testnet_addr(other_source, "2001:1:0:2::99");
     sim_addr_add(w.mn_node[1], 0, other_source, 64);
     sim_ipv6_send(w.mn_node[1], 0, other_source, w.ha_addr, IP6_NH_DEST_OPTS, payload, pw.pos,
                   NULL);

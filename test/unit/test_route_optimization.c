@@ -16,6 +16,7 @@
 #include "cn.h"
 #include "ha.h"
 #include "mn.h"
+#include "testnet.h"
 #include "testsim.h"
 
 #define MS 1000000ull
@@ -34,13 +35,6 @@ struct world {
 };
 
 static void
-addr(uint8_t out[16], const char *text)
-{
-    if (ip6_addr_from_text(text, out) != IP6_OK)
-        abort();
-}
-
-static void
 setup(struct world *w)
 {
     char err[256];
@@ -57,9 +51,9 @@ setup(struct world *w)
     testsim_add_iface(w->mn_node, mac_mn);
     testsim_add_iface(w->ha_node, mac_ha);
     testsim_add_iface(w->cn_node, mac_cn);
-    addr(w->ha_addr, "2001:1:0:1::1");
-    addr(w->cn_addr, "2001:1:0:9::9");
-    addr(w->home_prefix, "2001:1:0:1::");
+    testnet_addr(w->ha_addr, "2001:1:0:1::1");
+    testnet_addr(w->cn_addr, "2001:1:0:9::9");
+    testnet_addr(w->home_prefix, "2001:1:0:1::");
     sim_addr_add(w->ha_node, 0, w->ha_addr, 64);
     sim_addr_add(w->cn_node, 0, w->cn_addr, 64);
 
@@ -108,39 +102,24 @@ teardown(struct world *w)
     mip6_cn_free(w->cn);
 }
 
+/* A router advertisement, with the addresses as text. */
 static size_t
 build_ra(uint8_t *pkt, const char *router, const char *prefix)
 {
-    uint8_t icmp[48] = {134, 0, 0, 0, 64, 0, 0x07, 0x08};
-    uint8_t *pio = icmp + 16;
-    struct ip6_header h = {.payload_len = sizeof icmp, .next_header = 58, .hop_limit = 255};
-    struct wr w = wr_init(pkt, 128);
-
-    pio[0] = 3;
-    pio[1] = 4;
-    pio[2] = 64;
-    pio[3] = 0xc0;
-    addr(pio + 16, prefix);
-    addr(h.src, router);
-    addr(h.dst, "ff02::1");
-    ip6_write_header(&w, &h);
-    wr_bytes(&w, icmp, sizeof icmp);
-    return w.pos;
+    uint8_t r[16], p[16];
+    testnet_addr(r, router);
+    testnet_addr(p, prefix);
+    return testnet_build_ra(pkt, r, p);
 }
 
-/* Move the mobile node to a foreign link and let ns-3-like autoconfiguration
- * add the care-of address. */
+/* Move the mobile node to a foreign link. */
 static void
 attach(struct world *w, const char *router, const char *prefix)
 {
-    uint8_t pkt[128], p[16], coa[16];
-
-    testsim_link(w->mn_node, 0, 0);
-    testsim_link(w->mn_node, 0, 1);
-    testsim_inject(w->mn_node, 0, pkt, build_ra(pkt, router, prefix));
-    addr(p, prefix);
-    ip6_addr_from_prefix_mac(coa, p, mac_mn);
-    sim_addr_add(w->mn_node, 0, coa, 64);
+    uint8_t r[16], p[16];
+    testnet_addr(r, router);
+    testnet_addr(p, prefix);
+    testnet_move(w->mn_node, 0, mac_mn, r, p, true);
 }
 
 static size_t

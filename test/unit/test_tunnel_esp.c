@@ -25,6 +25,7 @@
 #include "ha.h"
 #include "mh.h"
 #include "mn.h"
+#include "testnet.h"
 #include "testsim.h"
 
 #define MS 1000000ull
@@ -52,13 +53,6 @@ static void
 remove_dir(void)
 {
     rmdir(dir);
-}
-
-static void
-addr(uint8_t out[16], const char *text)
-{
-    if (ip6_addr_from_text(text, out) != IP6_OK)
-        abort();
 }
 
 /* Build a mobile node, its home agent and a correspondent that runs the
@@ -91,9 +85,9 @@ setup(struct world *w, enum mip6_tunnel_esp protect, bool route_optimize)
     testsim_add_iface(w->mn_node, mac_mn);
     testsim_add_iface(w->ha_node, mac_ha);
     testsim_add_iface(w->cn_node, mac_cn);
-    addr(w->ha_addr, "2001:1:0:1::1");
-    addr(w->cn_addr, "2001:1:0:9::9");
-    addr(w->home_prefix, "2001:1:0:1::");
+    testnet_addr(w->ha_addr, "2001:1:0:1::1");
+    testnet_addr(w->cn_addr, "2001:1:0:9::9");
+    testnet_addr(w->home_prefix, "2001:1:0:1::");
     sim_addr_add(w->ha_node, 0, w->ha_addr, 64);
     sim_addr_add(w->cn_node, 0, w->cn_addr, 64);
 
@@ -193,40 +187,24 @@ mobility_events(struct world *w, uint32_t node, enum rec_mob kind)
     return query_int(w, sql);
 }
 
+/* A router advertisement, with the addresses as text. */
 static size_t
 build_ra(uint8_t *pkt, const char *router, const char *prefix)
 {
-    uint8_t icmp[48] = {134, 0, 0, 0, 64, 0, 0x07, 0x08};
-    uint8_t *pio = icmp + 16;
-    struct ip6_header h = {.payload_len = sizeof icmp, .next_header = 58, .hop_limit = 255};
-    struct wr w = wr_init(pkt, 128);
-
-    pio[0] = 3;
-    pio[1] = 4;
-    pio[2] = 64;
-    pio[3] = 0xc0;
-    memset(pio + 4, 0xff, 8);
-    addr(pio + 16, prefix);
-    addr(h.src, router);
-    addr(h.dst, "ff02::1");
-    ip6_write_header(&w, &h);
-    wr_bytes(&w, icmp, sizeof icmp);
-    return w.pos;
+    uint8_t r[16], p[16];
+    testnet_addr(r, router);
+    testnet_addr(p, prefix);
+    return testnet_build_ra(pkt, r, p);
 }
 
-/* Move the mobile node to a link and add the address that ns-3's
- * autoconfiguration would add there. */
+/* Move the mobile node to a foreign link. */
 static void
 attach(struct world *w, const char *router, const char *prefix)
 {
-    uint8_t pkt[128], p[16], coa[16];
-
-    testsim_link(w->mn_node, 0, 0);
-    testsim_link(w->mn_node, 0, 1);
-    testsim_inject(w->mn_node, 0, pkt, build_ra(pkt, router, prefix));
-    addr(p, prefix);
-    ip6_addr_from_prefix_mac(coa, p, mac_mn);
-    sim_addr_add(w->mn_node, 0, coa, 64);
+    uint8_t r[16], p[16];
+    testnet_addr(r, router);
+    testnet_addr(p, prefix);
+    testnet_move(w->mn_node, 0, mac_mn, r, p, true);
 }
 
 static void
@@ -789,7 +767,7 @@ test_tunnel_esp_checks_at_home_agent(void)
 
     /* RFC 3776 §6.6 step 3: an inner source other than SA3's home address
      * is outside the SA's selectors. */
-    addr(other, "2001:1:0:1::77");
+    testnet_addr(other, "2001:1:0:1::77");
     len = build_mh(inner, sizeof inner, other, w.cn_addr, MH_HOTI);
     send_esp_tunnel(&w, sa3, w.mn->coa, IP6_NH_IPV6, inner, len, false);
     testsim_run_until(6 * S);
@@ -868,7 +846,7 @@ test_unprotected_input_cannot_move_tunnel_sa(void)
     attach(&w, "fe80::2", "2001:1:0:2::");
     testsim_run_until(3 * S);
     memcpy(coa, w.mn->coa, 16);
-    addr(other, "2001:1:0:7::77");
+    testnet_addr(other, "2001:1:0:7::77");
     struct ipsec_sa *sa4 = must_find_sa(&w.ha->node, "SA4");
     struct ipsec_sa *sa3 = must_find_sa(&w.ha->node, "SA3");
     struct mip6_binding *b = mip6_ha_binding(w.ha, w.hoa);
