@@ -104,6 +104,17 @@ install(struct world *w)
     mip6_keys_derive(&w->keys, WORLD_KEY_SEED, 0, ESP_ENC_AES_128_CBC, ESP_AUTH_HMAC_SHA1_96);
     if (mip6_manual_sas(w->mn, w->ha, &w->keys, err, sizeof err) != 0)
         fail(err);
+    /* The scenario's default: HoTI and HoT in ESP tunnel mode, so the
+     * tunnel-interface policies and tunnel SAs take part in every input. */
+    struct mip6_tunnel_keys tunnel = {
+        .protect = MIP6_TUNNEL_ESP_RR,
+        .seed = WORLD_KEY_SEED,
+        .mn_index = 0,
+        .enc = ESP_ENC_AES_128_CBC,
+        .auth = ESP_AUTH_HMAC_SHA1_96,
+    };
+    if (mip6_tunnel_sas(w->mn, w->ha, &tunnel, err, sizeof err) != 0)
+        fail(err);
 }
 
 /* Run the mobile node to stage; the BA of a stage that ends waiting is lost. */
