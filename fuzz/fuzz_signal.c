@@ -31,10 +31,14 @@
  *
  * After the input the simulator runs for 5 simulated seconds.
  *
+ * The raw form also reaches the correspondent, which runs the route
+ * optimization model.
+ *
  * Oracle: no crash, no leak, no sanitizer report.  The home agent never
  * holds a binding for another address than the mobile node's home
  * address, because only that address has an SA (RFC 3776 §4.2), and a
  * binding's care-of address is unicast routable and not the home address.
+ * The correspondent binds only the home address, to a routable address.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -209,6 +213,7 @@ deliver(const struct world *w, uint8_t control, const uint8_t *body, size_t len)
             return;
         testsim_inject(w->ha_node, 0, body, len);
         testsim_inject(w->mn_node, 0, body, len);
+        testsim_inject(w->cn_node, 0, body, len);
         break;
     case FORM_TO_HOME_AGENT:
     case FORM_TO_MOBILE_NODE:
@@ -240,6 +245,17 @@ check_bindings(const struct world *w)
     FUZZ_ASSERT(b != NULL);
     FUZZ_ASSERT(ip6_addr_is_unicast_routable(b->coa));
     FUZZ_ASSERT(memcmp(b->coa, w->hoa, 16) != 0);
+
+    /* The correspondent binds nothing but the mobile node's home address,
+     * and only to a routable care-of address. */
+    const struct addrmap *cn_cache = &w->cn->bindings;
+    for (size_t i = 0; i < cn_cache->cap; i++) {
+        const struct mip6_cn_binding *cb = cn_cache->slots[i].value;
+        if (!cb || !cb->active)
+            continue;
+        FUZZ_ASSERT(memcmp(cb->hoa, w->hoa, 16) == 0);
+        FUZZ_ASSERT(ip6_addr_is_unicast_routable(cb->coa));
+    }
 }
 
 int

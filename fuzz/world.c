@@ -115,6 +115,16 @@ install(struct world *w)
     };
     if (mip6_tunnel_sas(w->mn, w->ha, &tunnel, err, sizeof err) != 0)
         fail(err);
+
+    /* The correspondent runs the route optimization model, so inputs reach
+     * return routability and correspondent registration on both sides. */
+    struct mip6_cn_config cc;
+    mip6_cn_config_default(&cc);
+    cc.ifindex = 0;
+    memcpy(cc.address, w->cn_addr, 16);
+    w->cn = mip6_cn_install(w->cn_node, &cc, NULL, err, sizeof err);
+    if (!w->cn || mip6_mn_route_optimize(w->mn, w->cn_addr, err, sizeof err) != 0)
+        fail(err);
 }
 
 /* Run the mobile node to stage; the BA of a stage that ends waiting is lost. */
@@ -190,6 +200,8 @@ world_free(struct world *w)
     testsim_reset();
     mip6_mn_free(w->mn);
     mip6_ha_free(w->ha);
+    mip6_cn_free(w->cn);
     w->mn = NULL;
     w->ha = NULL;
+    w->cn = NULL;
 }

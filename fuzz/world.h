@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cn.h"
 #include "ha.h"
 #include "mn.h"
 
@@ -36,6 +37,7 @@ struct world {
     uint32_t cn_node;
     struct mip6_ha *ha;
     struct mip6_mn *mn;
+    struct mip6_cn *cn; /* route optimization with the mobile node */
     struct mip6_keys keys;
     uint8_t ha_addr[16];
     uint8_t cn_addr[16];

@@ -868,8 +868,15 @@ mip6_cn_free(struct mip6_cn *cn)
 {
     if (!cn)
         return;
-    for (size_t i = 0; i < cn->bindings.cap; i++)
-        free(cn->bindings.slots[i].value);
+    for (size_t i = 0; i < cn->bindings.cap; i++) {
+        struct mip6_cn_binding *b = cn->bindings.slots[i].value;
+        if (!b)
+            continue;
+        /* Give the timer slots back, or every freed node would keep two. */
+        mip6_timer_release(&b->expiry);
+        mip6_timer_release(&b->refresh);
+        free(b);
+    }
     addrmap_free(&cn->bindings);
     ipsec_db_free(&cn->node.ipsec);
     free(cn);
