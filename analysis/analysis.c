@@ -464,7 +464,7 @@ find_data(struct ctx *c, struct queries *q, struct handoff *h, int64_t hoa)
         return;
 
     /* The loss window is a range of sequence numbers, not of times, so
-     * that packets still in flight when the link went down count: it runs
+     * that packets still in flight when the link went down count.  It runs
      * from the last one delivered before link down to the first one
      * delivered after the handoff. */
     sqlite3_bind_int64(q->data_seq, 1, h->node);

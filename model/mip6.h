@@ -19,7 +19,7 @@
  * tunnel header and ESP overhead, rounded up. */
 #define MIP6_MAX_PACKET 2048
 
-/* What every mip6sec node has: its id, its IPsec databases, its recorder. */
+/* The state every mip6sec node has: its id, IPsec databases and recorder. */
 struct mip6_node {
     uint32_t id;
     struct ipsec_db ipsec;
@@ -30,9 +30,10 @@ struct mip6_node {
 /*
  * A signalling message on its way out, in home form (RFC 3776 §6.1 step
  * 1): src and dst are the addresses that policy and the Mobility Header
- * checksum see.  When care_of_src is set the packet leaves from that
- * address with a Home Address option holding src; when care_of_dst is
- * set it goes to that address with a type 2 routing header holding dst.
+ * checksum see.  When care_of_src is set, the packet leaves from that
+ * address with a Home Address option that contains src.  When care_of_dst
+ * is set, it goes to that address with a type 2 routing header that
+ * contains dst.
  */
 struct mip6_out {
     const uint8_t *src;

@@ -12,7 +12,8 @@
  *
  * Every install function returns NULL (or a negative value) and writes a
  * message naming the bad value and the fix into err on failure.  Objects
- * live until the process ends; the simulator holds pointers into them.
+ * live until the process ends, because the simulator keeps pointers into
+ * them.
  */
 #ifndef MIP6SEC_H
 #define MIP6SEC_H
@@ -36,7 +37,7 @@ struct mip6_ha_config {
     uint8_t home_prefix[16]; /* home subnet prefix */
     uint8_t home_prefix_len;
     /* Longest binding lifetime granted, in seconds (RFC 6275 §10.3.1 lets
-     * the home agent shorten what the mobile node asks for). */
+     * the home agent grant less than the mobile node requests). */
     uint32_t max_lifetime_s;
 };
 
@@ -113,7 +114,7 @@ int mip6_ha_load_spd(struct mip6_ha *ha, const char *path, char *err, size_t err
 /*
  * Write a node's SAs and SPD entries, in order and with their active
  * flags, in the same format, so that a configuration can be inspected,
- * edited and loaded again.  The file holds keys and is created mode 0600.
+ * edited and loaded again.  The file contains keys and is created with mode 0600.
  */
 int mip6_mn_write_spd(const struct mip6_mn *mn, const char *path, char *err, size_t err_len);
 int mip6_ha_write_spd(const struct mip6_ha *ha, const char *path, char *err, size_t err_len);

@@ -27,7 +27,7 @@ struct mip6_bul {
     uint8_t coa[16];     /* care-of address it registers */
     uint64_t timeout_ns; /* current retransmission timeout */
     uint64_t granted_ns; /* lifetime granted by the last accepted BA */
-    bool bound;          /* the home agent holds a binding for us */
+    bool bound;          /* the home agent has a binding for this node */
 };
 
 #define MIP6_MN_MAX_CORRESPONDENTS 8
@@ -52,7 +52,7 @@ struct mip6_mn_cn {
     uint16_t seq;        /* sequence number of the last BU */
     bool bu_outstanding; /* a BU waits for its BA */
     bool bound;          /* the correspondent accepted: traffic goes direct */
-    bool registered;     /* the correspondent holds a binding, bound or not */
+    bool registered;     /* the correspondent has a binding, in use or not */
     bool deregistering;  /* at home, deleting that binding */
     uint64_t retry_ns;   /* current retransmission timeout */
     struct mip6_timer retry;

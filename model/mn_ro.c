@@ -201,7 +201,7 @@ restart(struct mip6_mn *mn, struct mip6_mn_cn *c)
     /* RFC 6275 §5.2.7: a keygen token may be used for MAX_TOKEN_LIFETIME
      * after its test message arrived.  The home token does not depend on
      * the care-of address, so with reuse_home_token a move needs only a
-     * new CoTI while it is fresh; the care-of token is tied to the address
+     * new CoTI while it is fresh.  The care-of token is tied to the address
      * it was sent to. */
     uint64_t max_age = (uint64_t)RR_MAX_TOKEN_LIFETIME_S * NS_PER_S;
     if (!mn->cfg.reuse_home_token || sim_now_ns() - c->home_token_ns >= max_age)
@@ -223,8 +223,8 @@ void
 mip6_mn_ro_stop(struct mip6_mn *mn)
 {
     /* NOTE: the correspondent keeps its binding to the old care-of address
-     * until the new BU or its lifetime ends; packets it sends meanwhile are
-     * lost, as in a real network. */
+     * until the new BU arrives or the lifetime ends.  Packets it sends
+     * meanwhile are lost, as in a real network. */
     for (size_t i = 0; i < mn->n_correspondents; i++) {
         struct mip6_mn_cn *c = &mn->correspondents[i];
         c->bound = false;
@@ -340,7 +340,7 @@ mip6_mn_ro_receive(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, siz
         receive_ba(mn, ifindex, pkt, len, uid, c, in, msg);
         return;
     case MH_BRR:
-        /* RFC 6275 §11.7.4: answer a refresh request with a new registration. */
+        /* RFC 6275 §11.7.4: a refresh request triggers a new registration. */
         restart(mn, c);
         return;
     default:

@@ -250,7 +250,7 @@ apply_mpa(struct mip6_mn *mn, const struct mip6_in *in, const struct icmp6_msg *
         arm_lifetime_timer(mn);
     }
 
-    /* RFC 6275 §11.4.3 has the node answer an MPA that matches no MPS
+    /* RFC 6275 §11.4.3 has the node reply to an MPA that matches no MPS
      * with an MPS of its own.  This node also uses the unsolicited MPA
      * at once, because it passed the same IPsec and address checks as a
      * solicited one.  Its MPS stops the home agent's retransmissions
@@ -265,27 +265,27 @@ mip6_mpd_mn_receive(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt, si
 {
     struct icmp6_msg mpa;
     bool unsolicited = false;
-    enum rec_drop why;
+    enum rec_drop drop_reason;
 
     /* A mobile node accepts no other ICMPv6 message on this path. */
     if (in->msg_len == 0 || in->msg[0] != ICMP6_MPA) {
-        why = REC_DROP_POLICY;
+        drop_reason = REC_DROP_POLICY;
         goto drop;
     }
     /* The checksum covers the home-form addresses (RFC 8200 §8.1). */
     if (icmp6_decode(in->msg, in->msg_len, in->src, in->dst, &mpa) != ICMP6_OK) {
-        why = REC_DROP_MALFORMED;
+        drop_reason = REC_DROP_MALFORMED;
         goto drop;
     }
-    why = check_mpa(mn, in, &mpa, &unsolicited);
-    if (why != REC_DROP_NONE)
+    drop_reason = check_mpa(mn, in, &mpa, &unsolicited);
+    if (drop_reason != REC_DROP_NONE)
         goto drop;
 
     apply_mpa(mn, in, &mpa, unsolicited);
     return;
 
 drop:
-    mip6_record_drop(&mn->node, ifindex, pkt, len, uid, why);
+    mip6_record_drop(&mn->node, ifindex, pkt, len, uid, drop_reason);
 }
 
 void
@@ -498,12 +498,12 @@ check_mps(const struct mip6_ha *ha, const struct mip6_in *in)
         return REC_DROP_POLICY;
 
     /* RFC 3776 §4.2: sent from a care-of address, an MPS carries a Home
-     * Address option; the answer goes back to that care-of address. */
+     * Address option, and the reply goes back to that care-of address. */
     if (!in->has_hao)
         return REC_DROP_HAO_INVALID;
 
-    /* This home agent serves prefix information to the mobile nodes it
-     * holds a home registration for. */
+    /* This home agent serves prefix information only to the mobile nodes
+     * that have a home registration with it. */
     if (!mip6_ha_binding(ha, in->src))
         return REC_DROP_NO_BINDING;
     return REC_DROP_NONE;
@@ -515,24 +515,24 @@ mip6_mpd_ha_receive(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, si
 {
     struct icmp6_msg mps;
     struct mpd_peer *p;
-    enum rec_drop why;
+    enum rec_drop drop_reason;
 
     /* A home agent accepts no other ICMPv6 message on this path. */
     if (in->msg_len == 0 || in->msg[0] != ICMP6_MPS) {
-        why = REC_DROP_POLICY;
+        drop_reason = REC_DROP_POLICY;
         goto drop;
     }
     /* The checksum covers the home address from the Home Address option. */
     if (icmp6_decode(in->msg, in->msg_len, in->src, in->dst, &mps) != ICMP6_OK) {
-        why = REC_DROP_MALFORMED;
+        drop_reason = REC_DROP_MALFORMED;
         goto drop;
     }
-    why = check_mps(ha, in);
-    if (why != REC_DROP_NONE)
+    drop_reason = check_mps(ha, in);
+    if (drop_reason != REC_DROP_NONE)
         goto drop;
     p = get_peer(ha, in->src);
     if (!p) {
-        why = REC_DROP_SEND_FAILED; /* out of memory for the answer's state */
+        drop_reason = REC_DROP_SEND_FAILED; /* out of memory for the answer's state */
         goto drop;
     }
     rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ifindex, REC_MOB_MPS_RECEIVED, in->src,
@@ -551,7 +551,7 @@ mip6_mpd_ha_receive(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, si
     return;
 
 drop:
-    mip6_record_drop(&ha->node, ifindex, pkt, len, uid, why);
+    mip6_record_drop(&ha->node, ifindex, pkt, len, uid, drop_reason);
 }
 
 int

@@ -43,7 +43,7 @@ enum rec_kind {
     REC_ESP_VERIFY = 10, /* ESP integrity check passed and payload decrypted */
 };
 
-/* Why a packet was dropped; the values are stored in the database. */
+/* Reasons for dropping a packet; the values are stored in the database. */
 enum rec_drop {
     REC_DROP_NONE = 0,
     /* Reasons reported by ns-3's Ipv6L3Protocol (its DropReason + 100). */
@@ -153,7 +153,7 @@ void rec_begin(struct rec *r, uint64_t seed, uint64_t run, const char *ns3_versi
 void rec_node(struct rec *r, uint32_t node, const char *name);
 
 /*
- * Record a packet event.  pkt holds the first caplen bytes of the packet,
+ * Record a packet event.  pkt contains the first caplen bytes of the packet,
  * starting with its IPv6 header; wire_len is the whole packet's length.
  * The recorder parses addresses, protocol chain, Mobility Header type,
  * ESP SPI and sequence and the UDP payload's first 32-bit word (the

@@ -126,8 +126,8 @@ enum sim_addr_state sim_addr_state(uint32_t node, uint32_t ifindex, const uint8_
  * Remove an address that stateless autoconfiguration made from a router
  * advertisement, with its on-link prefix route and its default route via
  * that router.  NOTE: over ns-3.37 a later advertisement of the same
- * prefix on that interface may not configure the address again; a caller
- * that needs it adds it with sim_addr_add when it stays absent.
+ * prefix on that interface may not configure the address again.  A
+ * caller that needs it adds it with sim_addr_add when it stays absent.
  */
 int sim_autoconf_remove(uint32_t node, uint32_t ifindex, const uint8_t prefix[16],
                         uint8_t prefix_len, const uint8_t router[16]);

@@ -14,7 +14,7 @@
  *   x = 0       x = spacing   x = 2 spacing  (access point positions, m)
  *
  *   mn  starts on the home link and moves along x: at --speed m/s from
- *       x = 0, or as an ns-2 mobility trace (--trace) says.  Its CSMA
+ *       x = 0, or as an ns-2 mobility trace (--trace) describes.  Its CSMA
  *       device always sits on the nearest access point's link.
  *
  * Copy this file to write another scenario: it uses only the public C
@@ -377,9 +377,9 @@ main(int argc, char **argv)
     snprintf(text, sizeof text, "%.0fns", P.dad_timeout_ms * 1e6);
     check(mip6sec_set_default("ns3::Icmpv6L4Protocol::DadTimeout", text), "DAD timeout", rec);
     /* The correspondent hands route-optimized packets, swapped back to the
-     * home address, to its stack through a tunnel interface, so it must
-     * accept packets for its address on any interface: the weak host
-     * model of RFC 1122 §3.3.4.2, which Linux uses too. */
+     * home address, to its stack through a tunnel interface.  So it must
+     * accept packets for its address on any interface, which is the weak
+     * host model of RFC 1122 §3.3.4.2 that Linux uses too. */
     if (P.route_optimization)
         check(mip6sec_set_default("ns3::Ipv6L3Protocol::StrongEndSystemModel", "false"),
               "weak host model", rec);

@@ -58,7 +58,8 @@ test_order_and_interface(void)
         ipsec_sa_add(&db, "SA1", IPSEC_OUT, IPSEC_TRANSPORT, &bu, &k1, err, sizeof err);
     struct ipsec_sa *sa3 =
         ipsec_sa_add(&db, "SA3", IPSEC_OUT, IPSEC_TUNNEL, &rr, &k3, err, sizeof err);
-    CHECK(sa1 && sa3);
+    CHECK(sa1 != NULL);
+    CHECK(sa3 != NULL);
     ipsec_policy_add(&db, IPSEC_OUT, &bu, IPSEC_PROTECT, sa1);
     ipsec_policy_add(&db, IPSEC_OUT, &rr, IPSEC_PROTECT, sa3);
 
@@ -69,12 +70,16 @@ test_order_and_interface(void)
 
     struct ipsec_packet to_ha = packet(hoa, ha, 135, false);
     struct ipsec_policy *p = ipsec_policy_lookup(&db, IPSEC_OUT, &to_ha);
-    CHECK(p && p->sa == sa1);
+    CHECK(p != NULL);
+    if (p)
+        CHECK(p->sa == sa1);
 
     /* A BU is never protected by the tunnel SA (RFC 3776 §4.2). */
     struct ipsec_packet hoti = packet(hoa, cn, 135, true);
     p = ipsec_policy_lookup(&db, IPSEC_OUT, &hoti);
-    CHECK(p && p->sa == sa3);
+    CHECK(p != NULL);
+    if (p)
+        CHECK(p->sa == sa3);
     struct ipsec_packet hoti_outside = packet(hoa, cn, 135, false);
     CHECK(ipsec_policy_lookup(&db, IPSEC_OUT, &hoti_outside) == NULL);
 

@@ -422,7 +422,7 @@ test_status_1_sends_mps(void)
 }
 
 static void
-test_mpa_answers_mps(void)
+test_mpa_replies_to_mps(void)
 {
     struct world w;
     setup(&w, "answer");
@@ -549,7 +549,7 @@ test_unsolicited_mpa_retransmitted(void)
     register_away(&w);
     CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_MPS_SENT), 0);
 
-    /* The mobile node's answers are lost, so the home agent retransmits
+    /* The mobile node's replies are lost, so the home agent retransmits
      * at 3 s, then 6 s and 12 s later, and gives up after
      * PREFIX_ADV_RETRIES (RFC 6275 §10.6.2). */
     lose_spis(w.keys.spi_mps, 0);
@@ -585,7 +585,7 @@ test_unsolicited_mpa_retransmitted(void)
                  4);
 
     /* The mobile node used the first (unsolicited, so value2 = 1) and
-     * answered it with an MPS.  While that MPS is outstanding the repeats,
+     * replied to it with an MPS.  While that MPS is outstanding the repeats,
      * whose Identifier is not its own, are ignored. */
     CHECK_EQ_INT(w.mn->mpd.mpa_accepted, 1);
     CHECK_EQ_INT(w.mn->mpd.prefix.valid_lifetime_s, 7200);
@@ -605,11 +605,11 @@ test_unsolicited_mpa_retransmitted(void)
 }
 
 static void
-test_unsolicited_mpa_answered(void)
+test_unsolicited_mpa_gets_mps(void)
 {
     struct world w;
     char err[256];
-    setup(&w, "unsolicited_answered");
+    setup(&w, "unsolicited_gets_mps");
 
     register_away(&w);
     size_t from = testsim_sent_count();
@@ -619,7 +619,7 @@ test_unsolicited_mpa_answered(void)
     testsim_run_until(t0 + 60 * S);
 
     /* The mobile node's MPS stops the retransmissions (RFC 6275 §10.6.2).
-     * The answer to it waits for the one-second rate limit. */
+     * The reply to it waits for the one-second rate limit. */
     struct opened mps, mpa[4];
     size_t n = collect(w.mn_node, &w.sa5, from, &mps, 1);
     CHECK_EQ_INT(n, 1);
@@ -772,7 +772,7 @@ test_mobile_node_ignores_mpa(void)
     uint8_t msg[128];
 
     register_away(&w);
-    lose_spis(w.keys.spi_mpa, 0); /* the real answers never arrive */
+    lose_spis(w.keys.spi_mpa, 0); /* the real replies never arrive */
     mip6_mpd_mn_solicit(w.mn);
     CHECK(w.mn->mpd.solicit_outstanding);
     uint16_t id = w.mn->mpd.solicit_id;
@@ -946,9 +946,9 @@ test_lifetimes_rejected(void)
     teardown(&w);
 }
 
-CHECK_MAIN(TEST(test_status_1_sends_mps), TEST(test_mpa_answers_mps),
+CHECK_MAIN(TEST(test_status_1_sends_mps), TEST(test_mpa_replies_to_mps),
            TEST(test_mps_retransmission_schedule), TEST(test_unsolicited_mpa_retransmitted),
-           TEST(test_unsolicited_mpa_answered), TEST(test_home_agent_rate_limit),
+           TEST(test_unsolicited_mpa_gets_mps), TEST(test_home_agent_rate_limit),
            TEST(test_clear_text_dropped), TEST(test_home_agent_checks_mps),
            TEST(test_mobile_node_ignores_mpa), TEST(test_solicit_before_prefix_expires),
            TEST(test_prefix_sas_installed), TEST(test_prefix_sas_survive_return_home),

@@ -264,8 +264,9 @@ test_retransmission_schedule(void)
     attach(&w, 0, w.router_foreign, w.foreign_prefix);
     testsim_run_until(200 * S);
 
-    /* RFC 6275 §11.8: first timeout 1.5 s on a first registration, then
-     * doubling up to 32 s and staying there; each BU has a new sequence. */
+    /* RFC 6275 §11.8: the first timeout is 1.5 s on a first registration,
+     * then it doubles up to 32 s and stays there.  Each BU has a new
+     * sequence number. */
     static const uint64_t gaps_ms[] = {1500, 3000, 6000, 12000, 24000, 32000, 32000, 32000};
     size_t n = 0;
     uint64_t prev_time = 0;
@@ -294,8 +295,8 @@ test_retransmission_schedule(void)
 }
 
 /* Build a BU for hoa with care-of address coa, protected with the keys of
- * the given direction-1 SA, and send it from coa: what a mobile node that
- * holds (or stole) those keys could put on the wire. */
+ * the given mobile-node-to-home-agent SA, and send it from coa.  This is
+ * what a node that has (or stole) those keys could put on the wire. */
 static void
 send_forged_bu(struct world *w, uint32_t from_node, const uint8_t hoa[16], const uint8_t coa[16],
                const struct mip6_keys *k, uint16_t seq, bool protect, bool corrupt)
