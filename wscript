@@ -9,7 +9,6 @@
 NS3_MODULES = ['core', 'network', 'internet', 'internet-apps', 'applications', 'csma',
                'point-to-point', 'mobility', 'virtual-net-device']
 
-
 def configure(conf):
     conf.check_cfg(package='libcrypto', args=['--cflags', '--libs'], uselib_store='CRYPTO',
                    mandatory=True)
@@ -18,7 +17,6 @@ def configure(conf):
     conf.check_cfg(package='gsl', args=['--cflags', '--libs'], uselib_store='GSL',
                    mandatory=True)
     conf.env.append_value('CFLAGS', ['-std=c11'])
-
 
 def build(bld):
     module = bld.create_ns3_module('mip6sec', NS3_MODULES)
@@ -31,6 +29,7 @@ def build(bld):
         'model/addrmap.c',
         'model/cn.c',
         'model/esp.c',
+        'model/esp_replay.c',
         'model/ha.c',
         'model/icmp6.c',
         'model/ipsec.c',
@@ -69,6 +68,7 @@ def build(bld):
         'model/cn.h',
         'model/cursor.h',
         'model/esp.h',
+        'model/esp_replay.h',
         'model/ha.h',
         'model/icmp6.h',
         'model/ipsec.h',

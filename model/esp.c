@@ -12,6 +12,7 @@
 #include "cursor.h"
 
 #define SHA1_DIGEST_LEN 20
+#define ESN_HIGH_LEN 4   /* high 32 bits of an ESN, covered by the ICV but not sent */
 #define NULL_ENC_ALIGN 4 /* RFC 4303 §2.4: the ICV starts on a 4-byte boundary */
 
 static size_t
@@ -154,8 +155,20 @@ esp_sa_free(struct esp_sa *sa)
     OPENSSL_cleanse(sa, sizeof *sa); /* zeroes keys and pointers */
 }
 
+void
+esp_sa_set_esn(struct esp_sa *sa, bool esn)
+{
+    sa->esn = esn;
+}
+
+uint64_t
+esp_seq_limit(const struct esp_sa *sa)
+{
+    return sa->esn ? UINT64_MAX : UINT32_MAX;
+}
+
 enum esp_status
-esp_derive_iv(struct esp_sa *sa, uint32_t seq, uint8_t iv[ESP_AES_IV_LEN])
+esp_derive_iv(struct esp_sa *sa, uint64_t seq, uint8_t iv[ESP_AES_IV_LEN])
 {
     if (sa->iv_ctx == NULL)
         return ESP_BAD_ALGORITHMS;
@@ -178,8 +191,10 @@ esp_derive_iv(struct esp_sa *sa, uint32_t seq, uint8_t iv[ESP_AES_IV_LEN])
     return ESP_OK;
 }
 
-enum esp_status
-esp_compute_icv(struct esp_sa *sa, const uint8_t *data, size_t len, uint8_t icv[ESP_ICV_LEN])
+/* Compute the ICV of data[0..len) followed by tail[0..tail_len). */
+static enum esp_status
+compute_icv(struct esp_sa *sa, const uint8_t *data, size_t len, const uint8_t *tail,
+            size_t tail_len, uint8_t icv[ESP_ICV_LEN])
 {
     if (sa->mac_ctx == NULL)
         return ESP_BAD_ALGORITHMS;
@@ -188,6 +203,7 @@ esp_compute_icv(struct esp_sa *sa, const uint8_t *data, size_t len, uint8_t icv[
     size_t digest_len = 0;
     /* A NULL key restarts HMAC with the key set in esp_sa_init. */
     if (!EVP_MAC_init(sa->mac_ctx, NULL, 0, NULL) || !EVP_MAC_update(sa->mac_ctx, data, len) ||
+        (tail_len != 0 && !EVP_MAC_update(sa->mac_ctx, tail, tail_len)) ||
         !EVP_MAC_final(sa->mac_ctx, digest, &digest_len, sizeof digest) ||
         digest_len != SHA1_DIGEST_LEN)
         return ESP_CRYPTO_FAILED;
@@ -196,6 +212,27 @@ esp_compute_icv(struct esp_sa *sa, const uint8_t *data, size_t len, uint8_t icv[
     memcpy(icv, digest, ESP_ICV_LEN);
     OPENSSL_cleanse(digest, sizeof digest);
     return ESP_OK;
+}
+
+enum esp_status
+esp_compute_icv(struct esp_sa *sa, const uint8_t *data, size_t len, uint8_t icv[ESP_ICV_LEN])
+{
+    return compute_icv(sa, data, len, NULL, 0, icv);
+}
+
+/*
+ * Compute the ICV of a packet whose bytes from SPI through Next Header are
+ * pkt[0..len).  RFC 4303 §3.3.2.1 step 4: with ESN the high 32 bits of
+ * the sequence number are appended after Next Header for the ICV only.
+ */
+static enum esp_status
+packet_icv(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint32_t seq_hi,
+           uint8_t icv[ESP_ICV_LEN])
+{
+    uint8_t high[ESN_HIGH_LEN];
+    struct wr w = wr_init(high, sizeof high);
+    wr_u32(&w, seq_hi);
+    return compute_icv(sa, pkt, len, high, sa->esn ? sizeof high : 0, icv);
 }
 
 static enum esp_status
@@ -234,10 +271,10 @@ seal(struct esp_sa *sa, const uint8_t *iv, uint8_t next_header, const uint8_t *p
 {
     if (payload_len > ESP_MAX_PAYLOAD_LEN)
         return ESP_TOO_LONG;
-    /* RFC 4303 §3.3.3: the sequence number must never cycle. */
-    if (sa->seq == UINT32_MAX)
+    /* RFC 4303 §3.3.3: the sequence number, 32-bit or ESN, must never cycle. */
+    if (sa->seq >= esp_seq_limit(sa))
         return ESP_SEQ_EXHAUSTED;
-    uint32_t seq = sa->seq + 1;
+    uint64_t seq = sa->seq + 1;
 
     size_t ivl = iv_len(sa->enc);
     size_t ct_len = ciphertext_len(sa->enc, payload_len);
@@ -258,7 +295,8 @@ seal(struct esp_sa *sa, const uint8_t *iv, uint8_t next_header, const uint8_t *p
 
     struct wr w = wr_init(pkt, total);
     wr_u32(&w, sa->spi);
-    wr_u32(&w, seq);
+    /* RFC 4303 §3.3.3: only the low 32 bits go on the wire, with ESN too. */
+    wr_u32(&w, (uint32_t)seq);
     uint8_t *iv_field = pkt + w.pos;
     wr_bytes(&w, iv, ivl);
     uint8_t *plaintext = pkt + w.pos;
@@ -269,9 +307,10 @@ seal(struct esp_sa *sa, const uint8_t *iv, uint8_t next_header, const uint8_t *p
         if (status != ESP_OK)
             goto failed;
     }
-    /* RFC 4303 §2.8: the ICV covers SPI through Next Header, encrypted. */
+    /* RFC 4303 §2.8: the ICV covers SPI through Next Header, encrypted,
+     * and the high sequence number bits with ESN. */
     if (sa->auth == ESP_AUTH_HMAC_SHA1_96) {
-        status = esp_compute_icv(sa, pkt, signed_len, pkt + signed_len);
+        status = packet_icv(sa, pkt, signed_len, (uint32_t)(seq >> 32), pkt + signed_len);
         if (status != ESP_OK)
             goto failed;
     }
@@ -335,17 +374,18 @@ check_trailer(const uint8_t *plaintext, size_t len, struct esp_inbound *result)
     return ESP_OK;
 }
 
-enum esp_status
-esp_unprotect(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *payload,
-              size_t payload_cap, struct esp_inbound *result)
+/* Verify and decrypt pkt with seq_hi as the high ESN bits.  Callers check the ESN setting. */
+static enum esp_status
+open_packet(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint32_t seq_hi, uint8_t *payload,
+            size_t payload_cap, struct esp_inbound *result)
 {
-    memset(result, 0, sizeof *result);
     if (len > ESP_MAX_PAYLOAD_LEN)
         return ESP_TOO_LONG;
     size_t icvl = icv_len(sa->auth);
     struct rd r = rd_init(pkt, len);
     result->spi = rd_u32(&r);
     result->seq = rd_u32(&r);
+    result->full_seq = (uint64_t)seq_hi << 32 | result->seq;
     const uint8_t *iv = rd_take(&r, iv_len(sa->enc));
     if (!rd_ok(&r) || rd_left(&r) < icvl)
         return ESP_TRUNCATED;
@@ -359,7 +399,7 @@ esp_unprotect(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *payloa
     /* RFC 4303 §3.4.4: verify the ICV before decrypting. */
     if (sa->auth == ESP_AUTH_HMAC_SHA1_96) {
         uint8_t expected[ESP_ICV_LEN];
-        enum esp_status status = esp_compute_icv(sa, pkt, len - icvl, expected);
+        enum esp_status status = packet_icv(sa, pkt, len - icvl, seq_hi, expected);
         if (status != ESP_OK)
             return status;
         if (CRYPTO_memcmp(expected, icv, ESP_ICV_LEN) != 0)
@@ -381,4 +421,26 @@ esp_unprotect(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *payloa
     }
 
     return check_trailer(payload, ct_len, result);
+}
+
+enum esp_status
+esp_unprotect(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *payload,
+              size_t payload_cap, struct esp_inbound *result)
+{
+    memset(result, 0, sizeof *result);
+    /* With ESN the ICV needs the high bits that only the receiver's
+     * anti-replay window can supply (RFC 4303 §3.4.3). */
+    if (sa->esn)
+        return ESP_ESN_MISMATCH;
+    return open_packet(sa, pkt, len, 0, payload, payload_cap, result);
+}
+
+enum esp_status
+esp_unprotect_esn(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint32_t seq_hi,
+                  uint8_t *payload, size_t payload_cap, struct esp_inbound *result)
+{
+    memset(result, 0, sizeof *result);
+    if (!sa->esn && seq_hi != 0)
+        return ESP_ESN_MISMATCH;
+    return open_packet(sa, pkt, len, seq_hi, payload, payload_cap, result);
 }

@@ -3,20 +3,25 @@
  * from OpenSSL 3.
  *
  * Algorithms: AES-128-CBC (RFC 3602) or NULL encryption (RFC 2410), and
- * HMAC-SHA1-96 (RFC 2404) or NULL integrity, but never both NULL.  Only
- * 32-bit sequence numbers are modelled (no extended sequence numbers),
- * and anti-replay checking is left to the caller.
+ * HMAC-SHA1-96 (RFC 2404) or NULL integrity, but never both NULL.
+ * Sequence numbers are 32-bit or, when the SA uses extended sequence
+ * numbers (ESN, RFC 4303 §2.2.1), 64-bit with the low 32 bits on the wire.
+ * The receiver runs the anti-replay check of esp_replay.h, which also
+ * infers the high 32 bits of a received ESN.
  *
  * A protected packet, from the byte after the IPv6 header chain:
  *   SPI (4) | Sequence Number (4) | IV (16, AES only) |
  *   ciphertext of [payload | padding 1, 2, 3, ... | Pad Length | Next Header] |
  *   ICV (12, HMAC only)
  * The ciphertext fills whole AES blocks, or ends on a 4-byte boundary
- * with NULL encryption (RFC 4303 §2.4).
+ * with NULL encryption (RFC 4303 §2.4).  With ESN the ICV also covers the
+ * high 32 bits of the sequence number, appended after Next Header but not
+ * sent (RFC 4303 §3.3.2.1 step 4).
  */
 #ifndef MIP6SEC_ESP_H
 #define MIP6SEC_ESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,13 +59,14 @@ enum esp_status {
     ESP_CRYPTO_FAILED,  /* an OpenSSL call failed */
     ESP_NO_SPACE,       /* output buffer too small */
     ESP_TOO_LONG,       /* payload or packet longer than ESP_MAX_PAYLOAD_LEN */
-    ESP_SEQ_EXHAUSTED,  /* the SA has sent sequence number 2^32 - 1 and needs a rekey */
+    ESP_SEQ_EXHAUSTED,  /* the SA has sent its last sequence number (esp_seq_limit): rekey */
     ESP_TRUNCATED,      /* packet too short to hold header, IV and ICV */
     ESP_SPI_MISMATCH,   /* packet SPI differs from the SA's */
     ESP_ICV_MISMATCH,   /* integrity check failed */
     ESP_BAD_LENGTH,     /* ciphertext empty or not a multiple of the block size */
     ESP_BAD_PAD_LENGTH, /* Pad Length larger than the decrypted data allows */
     ESP_BAD_PADDING,    /* padding bytes are not 1, 2, 3, ... */
+    ESP_ESN_MISMATCH,   /* esp_unprotect on an ESN SA, or a nonzero seq_hi without ESN */
 };
 
 /*
@@ -74,7 +80,8 @@ struct esp_sa {
     enum esp_auth_alg auth;
     uint8_t enc_key[ESP_AES_KEY_LEN];        /* zero with NULL encryption */
     uint8_t auth_key[ESP_HMAC_SHA1_KEY_LEN]; /* zero with NULL integrity */
-    uint32_t seq; /* last sequence number sent: 0 before the first packet */
+    bool esn;     /* extended sequence numbers; set with esp_sa_set_esn */
+    uint64_t seq; /* last sequence number sent: 0 before the first packet */
 
     /* OpenSSL state from esp_sa_init, NULL for a NULL algorithm. */
     struct evp_cipher_ctx_st *encrypt_ctx; /* AES-128-CBC */
@@ -83,10 +90,11 @@ struct esp_sa {
     struct evp_mac_ctx_st *mac_ctx;        /* HMAC-SHA1 */
 };
 
-/* Result of esp_unprotect. */
+/* Result of esp_unprotect and esp_unprotect_esn. */
 struct esp_inbound {
     uint32_t spi;
-    uint32_t seq;
+    uint32_t seq;        /* the Sequence Number field: the low 32 bits */
+    uint64_t full_seq;   /* seq with the seq_hi used for the ICV; equal to seq without ESN */
     uint8_t next_header; /* 59 marks a dummy packet to discard (RFC 4303 §2.6) */
     size_t payload_len;
 };
@@ -109,6 +117,20 @@ enum esp_status esp_sa_init(struct esp_sa *sa, uint32_t spi, enum esp_enc_alg en
 void esp_sa_free(struct esp_sa *sa);
 
 /*
+ * Turn extended sequence numbers on or off for sa.  esp_sa_init leaves
+ * them off.  Call it before the first packet.  Both ends must agree,
+ * because RFC 4303 §2.2.1 requires SA management to negotiate ESN.
+ */
+void esp_sa_set_esn(struct esp_sa *sa, bool esn);
+
+/*
+ * Return the last sequence number sa may send: 2^32 - 1, or 2^64 - 1 with
+ * ESN (RFC 4303 §3.3.3: the counter must never cycle).  Key management
+ * compares sa->seq with it to rekey in time.
+ */
+uint64_t esp_seq_limit(const struct esp_sa *sa);
+
+/*
  * Return the number of bytes ESP adds to a payload of payload_len bytes:
  * header, IV, padding, trailer and ICV.
  */
@@ -117,12 +139,15 @@ size_t esp_overhead(enum esp_enc_alg enc, enum esp_auth_alg auth, size_t payload
 /*
  * Protect payload[0..payload_len) and append the ESP packet to out
  * (payload_len + esp_overhead bytes).  The first call sends sequence
- * number 1.  The AES IV is the AES-128 encryption, under the SA's key, of
- * the block SPI | 0 (32 bits) | sequence number (64 bits), so a run
- * repeats exactly while IVs stay unpredictable to anyone without the key.
+ * number 1, and the wire carries its low 32 bits.  The AES IV is the
+ * AES-128 encryption, under the SA's key, of the block
+ * SPI | 0 (32 bits) | sequence number (all 64 bits), so a run repeats
+ * exactly while IVs stay unpredictable to anyone without the key.
  *
- * Returns ESP_OK or an error.  ESP_TOO_LONG, ESP_SEQ_EXHAUSTED and
- * ESP_NO_SPACE write nothing and consume no sequence number.
+ * Returns ESP_OK, ESP_TOO_LONG, ESP_SEQ_EXHAUSTED (sa->seq has reached
+ * esp_seq_limit), ESP_NO_SPACE or ESP_CRYPTO_FAILED.  ESP_TOO_LONG,
+ * ESP_SEQ_EXHAUSTED and ESP_NO_SPACE write nothing and consume no
+ * sequence number.
  * ESP_CRYPTO_FAILED leaves out marked failed.  payload must not overlap
  * out.
  *
@@ -144,13 +169,28 @@ enum esp_status esp_read_header(const uint8_t *pkt, size_t len, uint32_t *spi, u
  * then the trailer.  The payload goes to payload[0..result->payload_len);
  * payload_cap must cover the ciphertext, which len always does.
  *
- * Returns ESP_OK, ESP_TOO_LONG, ESP_TRUNCATED, ESP_SPI_MISMATCH, ESP_ICV_MISMATCH,
+ * Returns ESP_OK, ESP_ESN_MISMATCH (sa uses ESN: call esp_unprotect_esn),
+ * ESP_TOO_LONG, ESP_TRUNCATED, ESP_SPI_MISMATCH, ESP_ICV_MISMATCH,
  * ESP_BAD_LENGTH, ESP_NO_SPACE, ESP_BAD_PAD_LENGTH, ESP_BAD_PADDING or
  * ESP_CRYPTO_FAILED.  On failure the content of payload is unspecified.
  * sa->seq is not touched.  payload must not overlap pkt.
  */
 enum esp_status esp_unprotect(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *payload,
                               size_t payload_cap, struct esp_inbound *result);
+
+/*
+ * Verify and decrypt as esp_unprotect does, for an SA with ESN.  seq_hi,
+ * the high 32 bits that esp_replay_check inferred for the packet, goes
+ * into the ICV after Next Header (RFC 4303 §3.3.2.1 step 4).  A wrong seq_hi gives
+ * ESP_ICV_MISMATCH, or with NULL integrity passes unnoticed.
+ *
+ * On an SA without ESN, seq_hi must be 0 and the call is esp_unprotect.
+ * Returns what esp_unprotect returns; ESP_ESN_MISMATCH means a nonzero
+ * seq_hi on an SA without ESN.
+ */
+enum esp_status esp_unprotect_esn(struct esp_sa *sa, const uint8_t *pkt, size_t len,
+                                  uint32_t seq_hi, uint8_t *payload, size_t payload_cap,
+                                  struct esp_inbound *result);
 
 /*
  * Internal entry points for known-answer tests; the model calls only the
@@ -163,7 +203,7 @@ enum esp_status esp_protect_with_iv(struct esp_sa *sa, const uint8_t iv[ESP_AES_
                                     struct wr *out);
 
 /* Compute the IV esp_protect uses for sequence number seq (AES SAs only). */
-enum esp_status esp_derive_iv(struct esp_sa *sa, uint32_t seq, uint8_t iv[ESP_AES_IV_LEN]);
+enum esp_status esp_derive_iv(struct esp_sa *sa, uint64_t seq, uint8_t iv[ESP_AES_IV_LEN]);
 
 /* Compute the HMAC-SHA1-96 ICV of data[0..len) under the SA's integrity key. */
 enum esp_status esp_compute_icv(struct esp_sa *sa, const uint8_t *data, size_t len,

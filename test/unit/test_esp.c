@@ -19,6 +19,9 @@
 #include "check.h"
 #include "cursor.h"
 #include "esp.h"
+#include "esp_replay.h"
+
+#define TWO_32 UINT64_C(0x100000000)
 
 /* RFC 3602 §4 case 5 key, also used for the derived-IV known-answer tests. */
 static const uint8_t case5_key[16] = {0x90, 0xd3, 0x82, 0xb4, 0x10, 0xee, 0xba, 0x7a,
@@ -699,6 +702,253 @@ overhead_table(void)
                      cases[i].overhead);
 }
 
+/* HMAC-SHA1-96 of data | seq_hi (4 bytes, big-endian) with OpenSSL's one-shot MAC. */
+static void
+openssl_icv(const uint8_t *data, size_t len, const uint8_t *seq_hi, uint8_t icv[12])
+{
+    uint8_t buf[256], digest[20];
+    size_t digest_len = 0;
+    memcpy(buf, data, len);
+    size_t total = len;
+    if (seq_hi != NULL) {
+        memcpy(buf + len, seq_hi, 4);
+        total += 4;
+    }
+    CHECK(EVP_Q_mac(NULL, "HMAC", NULL, "SHA1", NULL, auth_key, sizeof auth_key, buf, total, digest,
+                    sizeof digest, &digest_len) != NULL);
+    CHECK_EQ_INT(digest_len, 20);
+    memcpy(icv, digest, 12);
+}
+
+static void
+init_esn_sa(struct esp_sa *sa, uint32_t spi, enum esp_enc_alg enc)
+{
+    bool aes = enc == ESP_ENC_AES_128_CBC;
+    CHECK_EQ_INT(
+        esp_sa_init(sa, spi, enc, case5_key, aes ? 16 : 0, ESP_AUTH_HMAC_SHA1_96, auth_key, 20),
+        ESP_OK);
+    esp_sa_set_esn(sa, true);
+}
+
+/* RFC 4303 §3.3.3: the last number sent is 2^32 - 1, or 2^64 - 1 with ESN. */
+static void
+seq_limit_values(void)
+{
+    struct esp_sa sa;
+    CHECK_EQ_INT(
+        esp_sa_init(&sa, 0x7000, ESP_ENC_NULL, NULL, 0, ESP_AUTH_HMAC_SHA1_96, auth_key, 20),
+        ESP_OK);
+    CHECK(!sa.esn);
+    CHECK(esp_seq_limit(&sa) == UINT32_MAX);
+    esp_sa_set_esn(&sa, true);
+    CHECK(sa.esn);
+    CHECK(esp_seq_limit(&sa) == UINT64_MAX);
+    esp_sa_set_esn(&sa, false);
+    CHECK(esp_seq_limit(&sa) == UINT32_MAX);
+    esp_sa_free(&sa);
+}
+
+/*
+ * A sender just below 2^32 and a receiver that infers the high bits with
+ * its anti-replay window: every packet round-trips across the boundary.
+ */
+static void
+esn_round_trip_across_2_32(void)
+{
+    struct esp_sa sa;
+    init_esn_sa(&sa, 0x7001, ESP_ENC_AES_128_CBC);
+    sa.seq = TWO_32 - 3;
+    struct esp_replay replay;
+    CHECK_EQ_INT(esp_replay_init(&replay, ESP_REPLAY_DEFAULT_WINDOW), ESP_REPLAY_INIT_OK);
+    CHECK_EQ_INT(esp_replay_update(&replay, TWO_32 - 3), ESP_REPLAY_OK);
+
+    for (uint64_t expected = TWO_32 - 2; expected <= TWO_32 + 2; expected++) {
+        uint8_t payload[24], pkt[128], out[128];
+        memset(payload, (int)expected, sizeof payload);
+        struct wr w = wr_init(pkt, sizeof pkt);
+        CHECK_EQ_INT(esp_protect(&sa, 135, payload, sizeof payload, &w), ESP_OK);
+        CHECK(sa.seq == expected);
+
+        uint32_t spi = 0, seq_lo = 0;
+        CHECK_EQ_INT(esp_read_header(pkt, w.pos, &spi, &seq_lo), ESP_OK);
+        CHECK(seq_lo == (uint32_t)expected);
+        uint64_t seq = 0;
+        CHECK_EQ_INT(esp_replay_check(&replay, seq_lo, true, &seq), ESP_REPLAY_OK);
+        CHECK(seq == expected);
+
+        struct esp_inbound in;
+        CHECK_EQ_INT(
+            esp_unprotect_esn(&sa, pkt, w.pos, (uint32_t)(seq >> 32), out, sizeof out, &in),
+            ESP_OK);
+        CHECK(in.seq == (uint32_t)expected);
+        CHECK(in.full_seq == expected);
+        CHECK_EQ_INT(in.next_header, 135);
+        CHECK_EQ_INT(in.payload_len, sizeof payload);
+        CHECK_EQ_MEM(out, payload, sizeof payload);
+        CHECK_EQ_INT(esp_replay_update(&replay, seq), ESP_REPLAY_OK);
+    }
+    CHECK(replay.top == TWO_32 + 2);
+    esp_sa_free(&sa);
+}
+
+/* Only the low 32 bits go on the wire; the IV is derived from all 64. */
+static void
+esn_wire_carries_low_bits(void)
+{
+    struct esp_sa sa;
+    init_esn_sa(&sa, 0x7002, ESP_ENC_AES_128_CBC);
+    sa.seq = 2 * TWO_32 - 1;
+    uint8_t pkt[128];
+    struct wr w = wr_init(pkt, sizeof pkt);
+    CHECK_EQ_INT(esp_protect(&sa, 135, (const uint8_t *)"abc", 3, &w), ESP_OK);
+    CHECK(sa.seq == 2 * TWO_32);
+
+    static const uint8_t header[8] = {0x00, 0x00, 0x70, 0x02, 0x00, 0x00, 0x00, 0x00};
+    CHECK_EQ_MEM(pkt, header, 8);
+
+    uint8_t iv_full[16], iv_low[16];
+    CHECK_EQ_INT(esp_derive_iv(&sa, 2 * TWO_32, iv_full), ESP_OK);
+    CHECK_EQ_INT(esp_derive_iv(&sa, 0, iv_low), ESP_OK);
+    CHECK_EQ_MEM(pkt + 8, iv_full, 16);
+    CHECK(memcmp(iv_full, iv_low, 16) != 0);
+    esp_sa_free(&sa);
+}
+
+/*
+ * RFC 4303 §3.3.2.1 step 4: with ESN the ICV covers SPI | seq_lo | IV |
+ * ciphertext | seq_hi, and seq_hi is not sent.  The expected ICV comes
+ * from OpenSSL's HMAC directly.
+ */
+static void
+esn_icv_covers_high_bits(void)
+{
+    struct esp_sa sa;
+    init_esn_sa(&sa, 0x7003, ESP_ENC_AES_128_CBC);
+    sa.seq = 5 * TWO_32 + 6;
+    uint8_t pkt[128];
+    struct wr w = wr_init(pkt, sizeof pkt);
+    CHECK_EQ_INT(esp_protect(&sa, 135, (const uint8_t *)"binding", 7, &w), ESP_OK);
+    /* 8 header + 16 IV + 16 ciphertext + 12 ICV: seq_hi adds nothing on the wire. */
+    CHECK_EQ_INT(w.pos, 52);
+    size_t signed_len = w.pos - 12;
+
+    static const uint8_t seq_hi[4] = {0, 0, 0, 5};
+    uint8_t with_hi[12], without_hi[12];
+    openssl_icv(pkt, signed_len, seq_hi, with_hi);
+    openssl_icv(pkt, signed_len, NULL, without_hi);
+    CHECK_EQ_MEM(pkt + signed_len, with_hi, 12);
+    CHECK(memcmp(pkt + signed_len, without_hi, 12) != 0);
+    esp_sa_free(&sa);
+}
+
+/* In the first subspace seq_hi is 0, and the ICV still covers its 4 zero bytes. */
+static void
+esn_icv_differs_in_first_subspace(void)
+{
+    struct esp_sa esn, plain;
+    init_esn_sa(&esn, 0x7004, ESP_ENC_NULL);
+    CHECK_EQ_INT(
+        esp_sa_init(&plain, 0x7004, ESP_ENC_NULL, NULL, 0, ESP_AUTH_HMAC_SHA1_96, auth_key, 20),
+        ESP_OK);
+    uint8_t a[64], b[64];
+    struct wr wa = wr_init(a, sizeof a), wb = wr_init(b, sizeof b);
+    CHECK_EQ_INT(esp_protect(&esn, 135, (const uint8_t *)"abcde", 5, &wa), ESP_OK);
+    CHECK_EQ_INT(esp_protect(&plain, 135, (const uint8_t *)"abcde", 5, &wb), ESP_OK);
+    CHECK_EQ_INT(wa.pos, wb.pos);
+    CHECK_EQ_MEM(a, b, wa.pos - 12);
+    CHECK(memcmp(a + wa.pos - 12, b + wb.pos - 12, 12) != 0);
+
+    static const uint8_t zero_hi[4] = {0};
+    uint8_t expected[12];
+    openssl_icv(a, wa.pos - 12, zero_hi, expected);
+    CHECK_EQ_MEM(a + wa.pos - 12, expected, 12);
+    esp_sa_free(&esn);
+    esp_sa_free(&plain);
+}
+
+static void
+esn_wrong_seq_hi_rejected(void)
+{
+    static const enum esp_enc_alg encs[] = {ESP_ENC_AES_128_CBC, ESP_ENC_NULL};
+    for (size_t e = 0; e < 2; e++) {
+        struct esp_sa sa;
+        init_esn_sa(&sa, 0x7005, encs[e]);
+        sa.seq = 7 * TWO_32 + 100;
+        uint8_t pkt[128], out[128];
+        struct wr w = wr_init(pkt, sizeof pkt);
+        CHECK_EQ_INT(esp_protect(&sa, 135, (const uint8_t *)"xyz", 3, &w), ESP_OK);
+
+        struct esp_inbound in;
+        CHECK_EQ_INT(esp_unprotect_esn(&sa, pkt, w.pos, 6, out, sizeof out, &in), ESP_ICV_MISMATCH);
+        CHECK_EQ_INT(esp_unprotect_esn(&sa, pkt, w.pos, 8, out, sizeof out, &in), ESP_ICV_MISMATCH);
+        CHECK_EQ_INT(esp_unprotect_esn(&sa, pkt, w.pos, 0, out, sizeof out, &in), ESP_ICV_MISMATCH);
+        CHECK_EQ_INT(esp_unprotect_esn(&sa, pkt, w.pos, 7, out, sizeof out, &in), ESP_OK);
+        CHECK(in.full_seq == 7 * TWO_32 + 101);
+        esp_sa_free(&sa);
+    }
+}
+
+/* esp_unprotect cannot supply seq_hi, and an SA without ESN has none. */
+static void
+esn_setting_mismatch_rejected(void)
+{
+    struct esp_sa esn;
+    init_esn_sa(&esn, 0x7006, ESP_ENC_NULL);
+    uint8_t pkt[64], out[64];
+    struct wr w = wr_init(pkt, sizeof pkt);
+    CHECK_EQ_INT(esp_protect(&esn, 135, (const uint8_t *)"ab", 2, &w), ESP_OK);
+    struct esp_inbound in;
+    CHECK_EQ_INT(esp_unprotect(&esn, pkt, w.pos, out, sizeof out, &in), ESP_ESN_MISMATCH);
+    CHECK_EQ_INT(esp_unprotect_esn(&esn, pkt, w.pos, 0, out, sizeof out, &in), ESP_OK);
+    esp_sa_free(&esn);
+
+    struct esp_sa plain;
+    CHECK_EQ_INT(
+        esp_sa_init(&plain, 0x7006, ESP_ENC_NULL, NULL, 0, ESP_AUTH_HMAC_SHA1_96, auth_key, 20),
+        ESP_OK);
+    w = wr_init(pkt, sizeof pkt);
+    CHECK_EQ_INT(esp_protect(&plain, 135, (const uint8_t *)"ab", 2, &w), ESP_OK);
+    CHECK_EQ_INT(esp_unprotect_esn(&plain, pkt, w.pos, 1, out, sizeof out, &in), ESP_ESN_MISMATCH);
+    CHECK_EQ_INT(esp_unprotect_esn(&plain, pkt, w.pos, 0, out, sizeof out, &in), ESP_OK);
+    CHECK(in.full_seq == 1);
+    CHECK_EQ_INT(esp_unprotect(&plain, pkt, w.pos, out, sizeof out, &in), ESP_OK);
+    CHECK(in.full_seq == 1);
+    esp_sa_free(&plain);
+}
+
+/* With ESN the SA sends past 2^32 - 1 and stops only after 2^64 - 1. */
+static void
+esn_exhaustion_at_2_64(void)
+{
+    struct esp_sa sa;
+    init_esn_sa(&sa, 0x7007, ESP_ENC_NULL);
+    uint8_t pkt[128];
+    struct wr w = wr_init(pkt, sizeof pkt);
+    sa.seq = UINT32_MAX;
+    CHECK_EQ_INT(esp_protect(&sa, 135, (const uint8_t *)"ab", 2, &w), ESP_OK);
+    CHECK(sa.seq == TWO_32);
+
+    sa.seq = UINT64_MAX - 1;
+    w = wr_init(pkt, sizeof pkt);
+    CHECK_EQ_INT(esp_protect(&sa, 135, (const uint8_t *)"ab", 2, &w), ESP_OK);
+    uint32_t spi = 0, seq_lo = 0;
+    CHECK_EQ_INT(esp_read_header(pkt, w.pos, &spi, &seq_lo), ESP_OK);
+    CHECK(seq_lo == UINT32_MAX);
+    CHECK(sa.seq == UINT64_MAX);
+
+    size_t used = w.pos;
+    CHECK_EQ_INT(esp_protect(&sa, 135, (const uint8_t *)"ab", 2, &w), ESP_SEQ_EXHAUSTED);
+    CHECK_EQ_INT(w.pos, used);
+    CHECK(wr_ok(&w));
+    CHECK(sa.seq == UINT64_MAX);
+
+    uint8_t out[128];
+    struct esp_inbound in;
+    CHECK_EQ_INT(esp_unprotect_esn(&sa, pkt, used, UINT32_MAX, out, sizeof out, &in), ESP_OK);
+    CHECK(in.full_seq == UINT64_MAX);
+    esp_sa_free(&sa);
+}
+
 /* The cipher path reuses the contexts made by esp_sa_init. */
 static void
 cipher_path_allocates_nothing(void)
@@ -728,4 +978,8 @@ CHECK_MAIN(TEST(install_allocation_counter), TEST(sa_init_rejects_invalid_parame
            TEST(round_trip_many_lengths), TEST(every_bit_flip_rejected),
            TEST(unprotect_rejects_every_truncation), TEST(unprotect_rejects_bad_trailer),
            TEST(unprotect_aes_checks_decrypted_trailer), TEST(overhead_table),
+           TEST(seq_limit_values), TEST(esn_round_trip_across_2_32),
+           TEST(esn_wire_carries_low_bits), TEST(esn_icv_covers_high_bits),
+           TEST(esn_icv_differs_in_first_subspace), TEST(esn_wrong_seq_hi_rejected),
+           TEST(esn_setting_mismatch_rejected), TEST(esn_exhaustion_at_2_64),
            TEST(cipher_path_allocates_nothing))
