@@ -28,6 +28,7 @@ def build(bld):
     module.source = [
         'model/addrmap.c',
         'model/cn.c',
+        'model/cost.c',
         'model/esp.c',
         'model/esp_replay.c',
         'model/ha.c',
@@ -70,6 +71,7 @@ def build(bld):
     headers.source = [
         'model/addrmap.h',
         'model/cn.h',
+        'model/cost.h',
         'model/cursor.h',
         'model/esp.h',
         'model/esp_replay.h',
