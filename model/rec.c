@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "pktinfo.h"
+#include "rec_schema.h"
 
 /* Errors printed in full before the rest are only counted. */
 #define REPORT_MAX 10
@@ -44,7 +45,7 @@
 
 /* "mip6" in ASCII; PRAGMA application_id marks a mip6sec database. */
 #define REC_APPLICATION_ID 0x6d697036
-#define REC_SCHEMA_VERSION 1
+#define REC_SCHEMA_VERSION 2
 
 /* One slot of an interning table: a 128-bit key and its row id (0 = empty). */
 struct slot {
@@ -73,6 +74,7 @@ enum stmt_id {
     ST_NODE_SEEN,
     ST_RUN_BEGIN,
     ST_RUN_END,
+    ST_SA,
     ST_COUNT,
 };
 
@@ -91,6 +93,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RUN_BEGIN] = "UPDATE run SET seed = ?, run_number = ?, ns3_version = ?,"
                      " project_version = ?",
     [ST_RUN_END] = "UPDATE run SET status = ?, wall_end = ?, events_lost = ?",
+    [ST_SA] = "INSERT INTO sa_event VALUES(?,?,?,?,?,?,?,?,?,?)",
 };
 
 struct rec {
@@ -381,335 +384,6 @@ reload_lookups(struct rec *r)
     return ok;
 }
 
-/* ---------------------------------------------------------------- schema */
-
-static const char schema_sql[] =
-    "CREATE TABLE run ("
-    " run_id TEXT PRIMARY KEY,"
-    " seed INTEGER,"
-    " run_number INTEGER,"
-    " ns3_version TEXT,"
-    " project_version TEXT,"
-    " wall_start TEXT NOT NULL,"
-    " wall_end TEXT,"
-    " status TEXT NOT NULL"
-    "  CHECK (status IN ('running', 'complete', 'interrupted', 'failed')),"
-    " events_lost INTEGER);"
-    "CREATE TABLE param (name TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE node (id INTEGER PRIMARY KEY, name TEXT);"
-    "CREATE TABLE event_kind (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-    " description TEXT NOT NULL);"
-    "CREATE TABLE drop_reason (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-    " description TEXT NOT NULL);"
-    "CREATE TABLE mobility_kind (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-    " description TEXT NOT NULL);"
-    "CREATE TABLE address (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE chain (id INTEGER PRIMARY KEY, text TEXT NOT NULL);"
-    "CREATE TABLE packet_event ("
-    " time_ns INTEGER NOT NULL,"
-    " node INTEGER NOT NULL,"
-    " iface INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL,"
-    " uid INTEGER NOT NULL,"
-    " parent_uid INTEGER,"
-    " src INTEGER,"
-    " dst INTEGER,"
-    " protocol INTEGER,"
-    " chain INTEGER,"
-    " mh_type INTEGER,"
-    " icmp_type INTEGER,"
-    " spi INTEGER,"
-    " esp_seq INTEGER,"
-    " hoa INTEGER,"
-    " rh2 INTEGER,"
-    " inner_src INTEGER,"
-    " inner_dst INTEGER,"
-    " inner_protocol INTEGER,"
-    " app_seq INTEGER,"
-    " size INTEGER NOT NULL,"
-    " drop_reason INTEGER,"
-    " partial INTEGER NOT NULL);"
-    "CREATE TABLE mobility_event ("
-    " time_ns INTEGER NOT NULL,"
-    " node INTEGER NOT NULL,"
-    " iface INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL,"
-    " address INTEGER,"
-    " value INTEGER NOT NULL,"
-    " value2 INTEGER NOT NULL);"
-    "CREATE INDEX mobility_event_node_time ON mobility_event(node, time_ns);"
-    "CREATE VIEW packet_events_v AS SELECT"
-    " e.time_ns, e.time_ns / 1e9 AS time_s, e.node, n.name AS node_name, e.iface,"
-    " k.name AS kind, e.uid, e.parent_uid, s.text AS src, d.text AS dst, e.protocol,"
-    " c.text AS chain, e.mh_type, e.icmp_type, e.spi, e.esp_seq, h.text AS hoa,"
-    " r2.text AS rh2, isrc.text AS inner_src, idst.text AS inner_dst, e.inner_protocol,"
-    " e.app_seq, e.size, dr.name AS drop_reason, e.partial"
-    " FROM packet_event e"
-    " LEFT JOIN node n ON n.id = e.node"
-    " LEFT JOIN event_kind k ON k.id = e.kind"
-    " LEFT JOIN address s ON s.id = e.src"
-    " LEFT JOIN address d ON d.id = e.dst"
-    " LEFT JOIN chain c ON c.id = e.chain"
-    " LEFT JOIN address h ON h.id = e.hoa"
-    " LEFT JOIN address r2 ON r2.id = e.rh2"
-    " LEFT JOIN address isrc ON isrc.id = e.inner_src"
-    " LEFT JOIN address idst ON idst.id = e.inner_dst"
-    " LEFT JOIN drop_reason dr ON dr.id = e.drop_reason;"
-    "CREATE VIEW mobility_events_v AS SELECT"
-    " m.time_ns, m.time_ns / 1e9 AS time_s, m.node, n.name AS node_name, m.iface,"
-    " k.name AS kind, a.text AS address, m.value, m.value2"
-    " FROM mobility_event m"
-    " LEFT JOIN node n ON n.id = m.node"
-    " LEFT JOIN mobility_kind k ON k.id = m.kind"
-    " LEFT JOIN address a ON a.id = m.address;";
-
-/*
- * Indexes for the analysis, built by rec_close.  Maintained row by row,
- * the first halves the insert rate and the second costs about 10% (raw
- * SQLite 3.40 inserts, 2 cores).  Built once at the end, they take about
- * 0.6 s per million events (bench/rec_bench.c).  mip6sec-analysis builds them when a killed
- * run left them out.
- */
-static const char analysis_index_sql[] =
-    "CREATE INDEX IF NOT EXISTS packet_event_node_kind_time"
-    " ON packet_event(node, kind, time_ns);"
-    "CREATE INDEX IF NOT EXISTS packet_event_delivered ON packet_event(node, app_seq)"
-    " WHERE kind = 4 AND app_seq IS NOT NULL;";
-
-struct label {
-    const char *name;
-    const char *description;
-};
-
-/*
- * The switches have no default case, so -Wswitch warns here when an
- * enumerator is added to rec.h without a name for the lookup table.
- */
-static struct label
-kind_label(enum rec_kind kind)
-{
-    switch (kind) {
-    case REC_SEND:
-        return (struct label){"send", "the IPv6 layer sends a packet the node originated"};
-    case REC_RECEIVE:
-        return (struct label){"receive", "a packet arrives at an interface"};
-    case REC_FORWARD:
-        return (struct label){"forward", "a router forwards a packet"};
-    case REC_DELIVER:
-        return (struct label){"deliver", "a packet is handed to a local upper layer"};
-    case REC_DROP:
-        return (struct label){"drop", "a packet is discarded; drop_reason says why"};
-    case REC_TX:
-        return (struct label){"tx", "a packet leaves an interface"};
-    case REC_ENCAP:
-        return (struct label){"encap", "the packet was put into an IPv6-in-IPv6 tunnel"};
-    case REC_DECAP:
-        return (struct label){"decap", "the packet was taken out of an IPv6-in-IPv6 tunnel"};
-    case REC_ESP_PROTECT:
-        return (struct label){"esp_protect", "ESP applied on output"};
-    case REC_ESP_VERIFY:
-        return (struct label){"esp_verify", "ESP integrity check passed, payload decrypted"};
-    }
-    return (struct label){NULL, NULL};
-}
-
-static struct label
-drop_label(enum rec_drop drop)
-{
-    switch (drop) {
-    case REC_DROP_NONE:
-        return (struct label){"none", "not dropped"};
-    case REC_DROP_NS3_TTL_EXPIRED:
-        return (struct label){"ns3_ttl_expired", "ns-3 Ipv6L3Protocol: hop limit expired"};
-    case REC_DROP_NS3_NO_ROUTE:
-        return (struct label){"ns3_no_route", "ns-3 Ipv6L3Protocol: no route"};
-    case REC_DROP_NS3_INTERFACE_DOWN:
-        return (struct label){"ns3_interface_down", "ns-3 Ipv6L3Protocol: interface down"};
-    case REC_DROP_NS3_ROUTE_ERROR:
-        return (struct label){"ns3_route_error", "ns-3 Ipv6L3Protocol: route error"};
-    case REC_DROP_NS3_UNKNOWN_PROTOCOL:
-        return (struct label){"ns3_unknown_protocol", "ns-3 Ipv6L3Protocol: unknown protocol"};
-    case REC_DROP_NS3_UNKNOWN_OPTION:
-        return (struct label){"ns3_unknown_option", "ns-3 Ipv6L3Protocol: unknown option"};
-    case REC_DROP_NS3_MALFORMED:
-        return (struct label){"ns3_malformed", "ns-3 Ipv6L3Protocol: malformed header"};
-    case REC_DROP_NS3_FRAGMENT_TIMEOUT:
-        return (struct label){"ns3_fragment_timeout", "ns-3 Ipv6L3Protocol: reassembly timeout"};
-    case REC_DROP_MALFORMED:
-        return (struct label){"malformed", "a header failed to parse"};
-    case REC_DROP_ESP_NO_SA:
-        return (struct label){"esp_no_sa", "no inbound SA with that SPI"};
-    case REC_DROP_ESP_ICV:
-        return (struct label){"esp_icv", "ESP integrity check failed"};
-    case REC_DROP_ESP_PADDING:
-        return (struct label){"esp_padding", "ESP padding or trailer invalid after decryption"};
-    case REC_DROP_POLICY:
-        return (struct label){"policy", "selectors of the SA or SPD entry do not match"};
-    case REC_DROP_CLEAR_TEXT:
-        return (struct label){"clear_text", "policy requires protection but the packet was clear"};
-    case REC_DROP_MH_CHECKSUM:
-        return (struct label){"mh_checksum", "Mobility Header checksum wrong"};
-    case REC_DROP_MH_INVALID:
-        return (struct label){"mh_invalid", "Mobility Header fields violate RFC 6275"};
-    case REC_DROP_NO_BINDING:
-        return (struct label){"no_binding", "no binding for the home address"};
-    case REC_DROP_TUNNEL_SOURCE:
-        return (struct label){"tunnel_source", "tunnel packet from an unexpected outer source"};
-    case REC_DROP_BA_UNEXPECTED:
-        return (struct label){"ba_unexpected", "BA matches no outstanding BU"};
-    case REC_DROP_RH2_INVALID:
-        return (struct label){"rh2_invalid", "type 2 routing header checks failed"};
-    case REC_DROP_HAO_INVALID:
-        return (struct label){"hao_invalid", "Home Address option checks failed"};
-    case REC_DROP_SEND_FAILED:
-        return (struct label){"send_failed", "the simulator could not send (no route)"};
-    case REC_DROP_SEQ_OUT_OF_WINDOW:
-        return (struct label){"seq_out_of_window", "BU sequence number not newer than binding's"};
-    case REC_DROP_NOT_TUNNELLED:
-        return (struct label){"not_tunnelled", "routed into the tunnel but not eligible"};
-    case REC_DROP_NOT_AWAY:
-        return (struct label){"not_away", "tunnel packet while the mobile node has no CoA"};
-    case REC_DROP_RR_NONCE_EXPIRED:
-        return (struct label){"rr_nonce_expired", "BU nonce index no longer valid"};
-    case REC_DROP_RR_AUTH_FAILED:
-        return (struct label){"rr_auth_failed", "BU Binding Authorization Data wrong"};
-    case REC_DROP_CRYPTO_FAILED:
-        return (struct label){"crypto_failed", "OpenSSL failed to compute a token or MAC"};
-    case REC_DROP_ESP_TUNNEL_OUTER:
-        return (struct label){"esp_tunnel_outer", "outer header does not fit the tunnel-mode SA"};
-    case REC_DROP_ESP_NEXT_HEADER:
-        return (struct label){"esp_next_header", "ESP payload of a tunnel-mode SA is not IPv6"};
-    case REC_DROP_MPA_UNEXPECTED:
-        return (struct label){"mpa_unexpected", "MPA not from the home agent, without a type 2 "
-                                                "routing header or matching no MPS"};
-    }
-    return (struct label){NULL, NULL};
-}
-
-static struct label
-mob_label(enum rec_mob mob)
-{
-    switch (mob) {
-    case REC_MOB_LINK_DOWN:
-        return (struct label){"link_down", "layer-2 link lost"};
-    case REC_MOB_LINK_UP:
-        return (struct label){"link_up", "layer-2 link attached to a new access network"};
-    case REC_MOB_MOVEMENT:
-        return (struct label){"movement", "router advertisement with a new prefix"};
-    case REC_MOB_COA_READY:
-        return (struct label){"coa_ready", "care-of address usable; address = CoA"};
-    case REC_MOB_BU_SENT:
-        return (struct label){"bu_sent", "value = BU sequence number"};
-    case REC_MOB_BA_RECEIVED:
-        return (struct label){"ba_received", "value = status, value2 = sequence number"};
-    case REC_MOB_BU_RECEIVED:
-        return (struct label){"bu_received", "at the home agent; value = sequence number"};
-    case REC_MOB_BA_SENT:
-        return (struct label){"ba_sent", "at the home agent; value = status, value2 = sequence"};
-    case REC_MOB_BINDING_ADD:
-        return (struct label){"binding_add", "home agent created a binding cache entry"};
-    case REC_MOB_BINDING_UPDATE:
-        return (struct label){"binding_update", "home agent changed an entry's care-of address"};
-    case REC_MOB_BINDING_DELETE:
-        return (struct label){"binding_delete", "binding deleted or expired"};
-    case REC_MOB_RETURNED_HOME:
-        return (struct label){"returned_home", "mobile node is back on its home link"};
-    case REC_MOB_BU_TIMEOUT:
-        return (struct label){"bu_timeout", "no BA in time; value = next timeout in ms"};
-    case REC_MOB_REGISTERED:
-        return (struct label){"registered", "home registration complete at the mobile node"};
-    case REC_MOB_HOTI_RECEIVED:
-        return (struct label){"hoti_received", "correspondent node received a Home Test Init"};
-    case REC_MOB_HOT_SENT:
-        return (struct label){"hot_sent", "correspondent node sent a Home Test"};
-    case REC_MOB_COTI_RECEIVED:
-        return (struct label){"coti_received", "correspondent node received a Care-of Test Init"};
-    case REC_MOB_COT_SENT:
-        return (struct label){"cot_sent", "correspondent node sent a Care-of Test"};
-    case REC_MOB_CN_BU_RECEIVED:
-        return (struct label){"cn_bu_received", "at a correspondent node; value = sequence number"};
-    case REC_MOB_CN_BA_SENT:
-        return (struct label){"cn_ba_sent", "at a correspondent node; value = status"};
-    case REC_MOB_CN_BINDING_ADD:
-        return (struct label){"cn_binding_add", "correspondent node created a binding"};
-    case REC_MOB_CN_BINDING_UPDATE:
-        return (struct label){"cn_binding_update", "correspondent node refreshed a binding"};
-    case REC_MOB_CN_BINDING_DELETE:
-        return (struct label){"cn_binding_delete", "correspondent binding deleted or expired"};
-    case REC_MOB_BRR_SENT:
-        return (struct label){"brr_sent", "correspondent node sent a Binding Refresh Request"};
-    case REC_MOB_BE_SENT:
-        return (struct label){"be_sent", "correspondent node sent a Binding Error"};
-    case REC_MOB_HOTI_SENT:
-        return (struct label){"hoti_sent", "mobile node sent a HoTI; address = correspondent"};
-    case REC_MOB_COTI_SENT:
-        return (struct label){"coti_sent", "mobile node sent a CoTI; address = correspondent"};
-    case REC_MOB_HOT_RECEIVED:
-        return (struct label){"hot_received", "mobile node got a HoT; value = home nonce index"};
-    case REC_MOB_COT_RECEIVED:
-        return (struct label){"cot_received", "mobile node got a CoT; value = care-of nonce index"};
-    case REC_MOB_CN_BU_SENT:
-        return (struct label){"cn_bu_sent", "mobile node sent a BU to a correspondent; value = "
-                                            "sequence number"};
-    case REC_MOB_CN_BA_RECEIVED:
-        return (struct label){"cn_ba_received", "mobile node got a correspondent's BA; value = "
-                                                "status, value2 = sequence number"};
-    case REC_MOB_MPS_SENT:
-        return (struct label){"mps_sent", "mobile node sent a Mobile Prefix Solicitation; value = "
-                                          "Identifier, value2 = attempt"};
-    case REC_MOB_MPA_RECEIVED:
-        return (struct label){"mpa_received", "mobile node accepted a Mobile Prefix Advertisement; "
-                                              "value = Identifier, value2 = 1 when unsolicited"};
-    case REC_MOB_MPA_SENT:
-        return (struct label){"mpa_sent", "home agent sent a Mobile Prefix Advertisement; value = "
-                                          "Identifier, value2 = 1 when unsolicited"};
-    case REC_MOB_MPS_RECEIVED:
-        return (struct label){"mps_received", "home agent got a Mobile Prefix Solicitation; value "
-                                              "= Identifier"};
-    }
-    return (struct label){NULL, NULL};
-}
-
-/* Fill one lookup table with every value 0-255 that has a label. */
-static bool
-fill_lookup(sqlite3 *db, const char *table, struct label (*label)(int))
-{
-    char sql[96];
-    snprintf(sql, sizeof sql, "INSERT INTO %s(id, name, description) VALUES(?,?,?)", table);
-    sqlite3_stmt *st = NULL;
-    bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
-    for (int v = 0; ok && v < 256; v++) {
-        struct label l = label(v);
-        if (!l.name)
-            continue;
-        sqlite3_bind_int(st, 1, v);
-        sqlite3_bind_text(st, 2, l.name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, l.description, -1, SQLITE_STATIC);
-        ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    return ok;
-}
-
-static struct label
-kind_label_int(int v)
-{
-    return kind_label((enum rec_kind)v);
-}
-
-static struct label
-drop_label_int(int v)
-{
-    return drop_label((enum rec_drop)v);
-}
-
-static struct label
-mob_label_int(int v)
-{
-    return mob_label((enum rec_mob)v);
-}
-
 static const char *
 status_text(enum rec_status status)
 {
@@ -860,10 +534,8 @@ create_schema(struct rec *r)
     ok = ok && check_wal(r);
     sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
     ok = ok && sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-    ok = ok && sqlite3_exec(r->db, schema_sql, NULL, NULL, NULL) == SQLITE_OK;
-    ok = ok && fill_lookup(r->db, "event_kind", kind_label_int);
-    ok = ok && fill_lookup(r->db, "drop_reason", drop_label_int);
-    ok = ok && fill_lookup(r->db, "mobility_kind", mob_label_int);
+    ok = ok && sqlite3_exec(r->db, rec_schema_sql, NULL, NULL, NULL) == SQLITE_OK;
+    ok = ok && rec_fill_lookups(r->db);
 
     wall_now(wall);
     make_run_id(run_id);
@@ -1079,6 +751,34 @@ rec_mobility(struct rec *r, uint64_t time_ns, uint32_t node, uint32_t ifindex, e
 }
 
 void
+rec_sa(struct rec *r, uint64_t time_ns, uint32_t node, enum rec_sa_event event,
+       const struct rec_sa_info *sa)
+{
+    if (!r || !open_batch(r))
+        return;
+    unsigned long rollbacks = r->rollbacks;
+    note_node(r, node);
+    int64_t peer = sa->peer ? address_id(r, sa->peer) : 0;
+    if (r->rollbacks != rollbacks) {
+        r->rows_lost++;
+        return;
+    }
+
+    sqlite3_stmt *st = r->stmt[ST_SA];
+    sqlite3_bind_int64(st, 1, (int64_t)time_ns);
+    sqlite3_bind_int64(st, 2, node);
+    sqlite3_bind_int(st, 3, (int)event);
+    sqlite3_bind_int64(st, 4, sa->spi);
+    sqlite3_bind_text(st, 5, sa->inbound ? "in" : "out", -1, SQLITE_STATIC);
+    bind_text_or_null(st, 6, sa->name);
+    bind_text_or_null(st, 7, sa->keying);
+    bind_addr(st, 8, peer);
+    sqlite3_bind_int64(st, 9, (int64_t)sa->packets);
+    sqlite3_bind_int64(st, 10, (int64_t)sa->bytes);
+    count_row(r, step(r, ST_SA, "inserting an SA event"));
+}
+
+void
 rec_flush(struct rec *r)
 {
     if (r)
@@ -1093,7 +793,7 @@ rec_close(struct rec *r, enum rec_status status)
 
     char wall[32];
     commit(r);
-    if (sqlite3_exec(r->db, analysis_index_sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(r->db, rec_analysis_index_sql, NULL, NULL, NULL) != SQLITE_OK)
         report(r, "creating the analysis indexes");
 
     wall_now(wall);

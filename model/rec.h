@@ -84,6 +84,22 @@ enum rec_drop {
     /* MPA from another source, without a type 2 routing header, or with an
      * Identifier that matches no outstanding MPS (RFC 6275 §11.4.3). */
     REC_DROP_MPA_UNEXPECTED = 23,
+    /* RFC 4303 §3.4.3 anti-replay: the sequence number was received already,
+     * or lies left of the window. */
+    REC_DROP_ESP_REPLAY = 24,
+    REC_DROP_ESP_REPLAY_OLD = 25,
+    REC_DROP_ESP_NO_OUTBOUND_SA = 26, /* policy requires ESP but key management has no SA yet */
+    REC_DROP_ESP_SEQ_EXHAUSTED = 27,  /* the SA sent its last sequence number (RFC 4303 §3.3.3) */
+    REC_DROP_ESP_SA_EXPIRED = 28,     /* the SA reached a hard lifetime */
+    REC_DROP_IKE_MALFORMED = 29,      /* an IKE message failed to parse */
+    REC_DROP_IKE_ICV = 30,            /* integrity check of an IKE Encrypted payload failed */
+    REC_DROP_IKE_NO_SA = 31,          /* the IKE SPIs match no IKE SA */
+    REC_DROP_IKE_UNEXPECTED = 32,     /* message id or exchange not expected in this state */
+    REC_DROP_IKE_AUTH_FAILED = 33,    /* unknown identity or wrong AUTH value */
+    /* The authenticated identity may not create SAs for the home address in
+     * the traffic selectors (RFC 3776 §4.2, RFC 4877 §4.4). */
+    REC_DROP_IKE_UNAUTHORIZED = 34,
+    REC_DROP_IKE_NO_PROPOSAL = 35, /* no acceptable proposal or exchange mode */
 };
 
 /* Mobility and signalling events. */
@@ -127,6 +143,38 @@ enum rec_mob {
     REC_MOB_MPA_RECEIVED = 33, /* mobile node accepted an MPA; value2 = 1 when unsolicited */
     REC_MOB_MPA_SENT = 34,     /* home agent; address = care-of address, value2 as above */
     REC_MOB_MPS_RECEIVED = 35, /* home agent; address = home address */
+    /* Key management (model/ike.c); address = the peer. */
+    REC_MOB_IKE_REQUEST_SENT = 36,      /* value = exchange type, value2 = message id */
+    REC_MOB_IKE_REQUEST_RECEIVED = 37,  /* value = exchange type, value2 = message id */
+    REC_MOB_IKE_RESPONSE_SENT = 38,     /* value = exchange type, value2 = message id */
+    REC_MOB_IKE_RESPONSE_RECEIVED = 39, /* value = exchange type, value2 = message id */
+    REC_MOB_IKE_RETRANSMIT = 40,        /* value = exchange type, value2 = attempt */
+    REC_MOB_IKE_SA_UP = 41,             /* value = IKE version, value2 = setup time in ns */
+    REC_MOB_IKE_SA_DOWN = 42,           /* value = IKE version */
+    REC_MOB_IKE_FAILED = 43,            /* value = Notify type, 0 after the last retransmission */
+    REC_MOB_IKE_SA_MOVED = 44,          /* address = the new care-of address */
+    REC_MOB_REKEY_START = 45,           /* value = inbound SPI of the old pair, value2 = kind */
+    REC_MOB_REKEY_DONE = 46,            /* value = old inbound SPI, value2 = new inbound SPI */
+};
+
+/* Events in the life of an SA, for the sa_event table. */
+enum rec_sa_event {
+    REC_SA_INSTALL = 1,     /* added to the SAD */
+    REC_SA_OUTBOUND = 2,    /* outbound traffic of its SPD entry now uses it */
+    REC_SA_SOFT_EXPIRE = 3, /* soft lifetime reached; a rekey starts */
+    REC_SA_HARD_EXPIRE = 4, /* hard lifetime reached; removed */
+    REC_SA_DELETE = 5,      /* removed after a rekey, a Delete or the end of its IKE SA */
+};
+
+/* The SA an sa_event row describes. */
+struct rec_sa_info {
+    uint32_t spi;
+    int inbound;         /* 1 for an inbound SA */
+    const char *name;    /* "SA1", or the traffic of a negotiated SA: "bu", "mpd", "rr", ... */
+    const char *keying;  /* "manual", "ikev2" or "ikev1" */
+    const uint8_t *peer; /* the other end's address, or NULL */
+    uint64_t packets;
+    uint64_t bytes;
 };
 
 enum rec_status {
@@ -167,6 +215,10 @@ void rec_packet(struct rec *r, uint64_t time_ns, uint32_t node, uint32_t ifindex
 /* Record a mobility event; addr may be NULL. */
 void rec_mobility(struct rec *r, uint64_t time_ns, uint32_t node, uint32_t ifindex,
                   enum rec_mob kind, const uint8_t *addr, int64_t value, int64_t value2);
+
+/* Record an event of an SA. */
+void rec_sa(struct rec *r, uint64_t time_ns, uint32_t node, enum rec_sa_event event,
+            const struct rec_sa_info *sa);
 
 /*
  * Commit what is pending, set the run status and wall end time, close.

@@ -264,19 +264,24 @@ events_read_back(void)
 
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM event_kind"), 10);
     CHECK_ROW(db, "SELECT name FROM event_kind WHERE id = 8", "decap");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 32);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 44);
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 17", "not_away");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 21", "esp_tunnel_outer");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 22", "esp_next_header");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 23", "mpa_unexpected");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 35);
+    CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 24", "esp_replay");
+    CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 35", "ike_no_proposal");
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 46);
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 41", "ike_sa_up");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 46", "rekey_done");
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM sa_event_kind"), 5);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 32", "mps_sent");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 35", "mps_received");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 12", "returned_home");
     CHECK_ROW(db, "SELECT text FROM chain WHERE id = 161", "ipv6>udp");
 
     CHECK_EQ_INT(query_int(db, "PRAGMA application_id"), 0x6d697036);
-    CHECK_EQ_INT(query_int(db, "PRAGMA user_version"), 1);
+    CHECK_EQ_INT(query_int(db, "PRAGMA user_version"), 2);
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
                                " name IN ('packet_event_node_kind_time', 'packet_event_delivered',"
                                " 'mobility_event_node_time')"),
@@ -538,7 +543,43 @@ existing_file_is_replaced(void)
     remove_db(path);
 }
 
-CHECK_MAIN(TEST(events_read_back), TEST(killed_writer_leaves_readable_db),
-           TEST(flush_is_visible_to_reader), TEST(locked_database_counts_lost_rows),
-           TEST(full_disk_keeps_db_consistent), TEST(null_recorder_is_harmless),
-           TEST(bad_path_names_path_and_fix), TEST(existing_file_is_replaced))
+/* An SA's install and delete come back through sa_events_v and sa_lifetimes_v. */
+static void
+sa_events_read_back(void)
+{
+    char path[256], err[512];
+    db_path(path, sizeof path, "sa.db");
+    struct rec *r = rec_open(path, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    rec_begin(r, 1, 1, "3.37", "0.1.0");
+    rec_node(r, 3, "ha");
+    struct rec_sa_info in = {
+        .spi = 0xc0000101, .inbound = 1, .name = "bu", .keying = "ikev2", .peer = coa};
+    rec_sa(r, 2000000000, 3, REC_SA_INSTALL, &in);
+    struct rec_sa_info out = in;
+    out.inbound = 0;
+    out.spi = 0xc0000102;
+    rec_sa(r, 2000000000, 3, REC_SA_INSTALL, &out);
+    in.packets = 4;
+    in.bytes = 320;
+    rec_sa(r, 5500000000, 3, REC_SA_DELETE, &in);
+    CHECK_EQ_INT(rec_close(r, REC_COMPLETE), 0);
+
+    sqlite3 *db = open_reader(path);
+    CHECK_ROW(db, "SELECT * FROM sa_events_v ORDER BY time_ns DESC LIMIT 1",
+              "5500000000|5.5|3|ha|delete|3221225729|0xc0000101|in|bu|ikev2|fd00:2::64|4|320");
+    CHECK_ROW(db, "SELECT installed_ns, removed_ns FROM sa_lifetimes_v WHERE direction = 'in'",
+              "2000000000|5500000000");
+    CHECK_ROW(db, "SELECT installed_ns, removed_ns FROM sa_lifetimes_v WHERE direction = 'out'",
+              "2000000000|NULL");
+    sqlite3_close(db);
+    remove_db(path);
+}
+
+CHECK_MAIN(TEST(events_read_back), TEST(sa_events_read_back),
+           TEST(killed_writer_leaves_readable_db), TEST(flush_is_visible_to_reader),
+           TEST(locked_database_counts_lost_rows), TEST(full_disk_keeps_db_consistent),
+           TEST(null_recorder_is_harmless), TEST(bad_path_names_path_and_fix),
+           TEST(existing_file_is_replaced))
