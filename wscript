@@ -9,6 +9,7 @@
 NS3_MODULES = ['core', 'network', 'internet', 'internet-apps', 'applications', 'csma',
                'point-to-point', 'mobility', 'virtual-net-device']
 
+
 def configure(conf):
     conf.check_cfg(package='libcrypto', args=['--cflags', '--libs'], uselib_store='CRYPTO',
                    mandatory=True)
@@ -17,6 +18,7 @@ def configure(conf):
     conf.check_cfg(package='gsl', args=['--cflags', '--libs'], uselib_store='GSL',
                    mandatory=True)
     conf.env.append_value('CFLAGS', ['-std=c11'])
+
 
 def build(bld):
     module = bld.create_ns3_module('mip6sec', NS3_MODULES)
@@ -33,13 +35,17 @@ def build(bld):
         'model/esp_replay.c',
         'model/ha.c',
         'model/icmp6.c',
+        'model/ike.c',
+        'model/ike_child.c',
         'model/ikev1_crypto.c',
         'model/ikev1_msg.c',
         'model/ikev2_crypto.c',
         'model/ikev2_msg.c',
+        'model/ikev2.c',
         'model/ipsec.c',
         'model/ipv6.c',
         'model/keys.c',
+        'model/keys_dynamic.c',
         'model/mh.c',
         'model/mn.c',
         'model/mn_ro.c',
@@ -78,6 +84,7 @@ def build(bld):
         'model/esp_replay.h',
         'model/ha.h',
         'model/icmp6.h',
+        'model/ike.h',
         'model/ikev1_crypto.h',
         'model/ikev1_msg.h',
         'model/ikev2_crypto.h',

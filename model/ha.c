@@ -9,6 +9,7 @@
 
 #include "addrmap.h"
 #include "ha.h"
+#include "ike.h"
 #include "mh.h"
 #include "sim.h"
 #include "tunnel.h"
@@ -69,6 +70,10 @@ send_ba(struct mip6_ha *ha, const struct mip6_in *in, uint8_t status, uint16_t s
     struct wr w = wr_init(msg, sizeof msg);
     struct mh_msg ba = {.type = MH_BA};
 
+    /* RFC 6275 §10.3.1: K echoes the BU's when the home agent's key
+     * management can move its IKE SA with the care-of address. */
+    if (in->k_bit && ha->ike && ha->ike->cfg.k_bit)
+        ba.ba.flags |= MH_BA_FLAG_K;
     ba.ba.status = status;
     ba.ba.seq = seq;
     ba.ba.lifetime = lifetime;
@@ -92,6 +97,15 @@ send_ba(struct mip6_ha *ha, const struct mip6_in *in, uint8_t status, uint16_t s
     if (mip6_send_signal(&ha->node, &out) == REC_DROP_NONE)
         rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex, REC_MOB_BA_SENT,
                      in->has_hao ? in->care_of : in->src, status, seq);
+}
+
+/* RFC 6275 §10.3.1: with the K bit in BU and BA, the IKE SA of the mobile
+ * node moves to the address of the accepted registration. */
+static void
+follow_with_ike(struct mip6_ha *ha, const struct mip6_in *in, const uint8_t coa[16])
+{
+    if (in->k_bit && ha->ike && ha->ike->cfg.k_bit)
+        ike_peer_moved(ha->ike, in->src, coa);
 }
 
 static void
@@ -126,7 +140,6 @@ register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_b
     }
     memcpy(b->coa, coa, 16);
     b->last_seq = bu->seq;
-    b->sa = in->sa;
     /* RFC 3776 §4.3: the tunnel SAs' end at the mobile node moves to the
      * new care-of address only here, for a BU that passed ESP
      * (receive_signal drops BUs in clear before process_bu).  The tunnel's
@@ -136,6 +149,7 @@ register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_b
     mip6_timer_start(&b->expiry, (uint64_t)granted_s * 1000000000ull);
 
     send_ba(ha, in, MH_BA_ACCEPTED, bu->seq, (uint16_t)(granted_s / 4));
+    follow_with_ike(ha, in, coa);
 }
 
 /* Process a Binding Update that passed IPsec (RFC 6275 §9.5.1, §10.3.1, §10.3.2). */
@@ -178,6 +192,7 @@ process_bu(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len,
         }
         delete_binding(ha, b);
         send_ba(ha, in, MH_BA_ACCEPTED, bu->seq, 0);
+        follow_with_ike(ha, in, coa);
         return;
     }
 
@@ -236,6 +251,7 @@ receive_signal(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t 
         mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_CLEAR_TEXT);
         return;
     }
+    in.k_bit = (msg.bu.flags & MH_BU_FLAG_K) != 0;
     process_bu(ha, ifindex, pkt, len, uid, &in, &msg.bu);
 }
 
@@ -282,6 +298,9 @@ ha_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         return SIM_PASS;
     if (memcmp(p.hdr.dst, ha->cfg.address, 16) != 0)
         return SIM_PASS;
+    /* IKE over UDP port 500 (RFC 3776 §4.4). */
+    if (ike_receive(ha->ike, ifindex, pkt, len, uid, &p))
+        return SIM_CONSUMED;
     /* A Mobile Prefix Solicitation in clear goes to the signalling path,
      * whose policy check drops it where SA5 is required (RFC 3776 §4.1). */
     if (mip6_mpd_is_clear_message(pkt, &p, ICMP6_MPS)) {
@@ -361,6 +380,7 @@ mip6_ha_free(struct mip6_ha *ha)
         }
     }
     addrmap_free(&ha->bindings);
+    ike_node_free(ha->ike);
     mip6_mpd_ha_free(ha);
     ipsec_db_free(&ha->node.ipsec);
     free(ha);

@@ -15,14 +15,16 @@
 struct mip6_binding {
     uint8_t hoa[16];
     uint8_t coa[16];
-    uint16_t last_seq;         /* sequence number of the last accepted BU */
-    const struct ipsec_sa *sa; /* the SA that protected that BU */
-    struct mip6_timer expiry;  /* the granted lifetime */
+    uint16_t last_seq;        /* sequence number of the last accepted BU */
+    struct mip6_timer expiry; /* the granted lifetime */
     struct mip6_ha *ha;
 };
 
+struct ike_node;
+
 struct mip6_ha {
     struct mip6_node node;
+    struct ike_node *ike; /* dynamic keying (model/ike.c), or NULL with manual keys */
     struct mip6_ha_config cfg;
     uint32_t tunnel_ifindex;
     struct addrmap bindings; /* home address -> struct mip6_binding */

@@ -167,6 +167,18 @@ ipsec_sa_add(struct ipsec_db *db, const char *name, enum ipsec_dir dir, enum ips
              const struct ipsec_selector *sel, const struct ipsec_keys *keys, char *err,
              size_t err_len)
 {
+    struct ipsec_sa *sa = ipsec_sa_add_dynamic(db, name, dir, mode, sel, keys, err, err_len);
+
+    if (sa)
+        sa->manual = true;
+    return sa;
+}
+
+struct ipsec_sa *
+ipsec_sa_add_dynamic(struct ipsec_db *db, const char *name, enum ipsec_dir dir,
+                     enum ipsec_mode mode, const struct ipsec_selector *sel,
+                     const struct ipsec_keys *keys, char *err, size_t err_len)
+{
     uint8_t key[16];
     struct ipsec_sa *sa = NULL;
 
@@ -197,7 +209,6 @@ ipsec_sa_add(struct ipsec_db *db, const char *name, enum ipsec_dir dir, enum ips
     snprintf(sa->name, sizeof sa->name, "%s", name);
     sa->dir = dir;
     sa->mode = mode;
-    sa->manual = true;
     sa->sel = *sel;
     enum esp_status st =
         esp_sa_init(&sa->esp, keys->spi, keys->enc, keys->enc_key,
@@ -219,6 +230,58 @@ ipsec_sa_add(struct ipsec_db *db, const char *name, enum ipsec_dir dir, enum ips
 out_of_memory:
     snprintf(err, err_len, "out of memory adding SA %s", name);
     return NULL;
+}
+
+void
+ipsec_sa_remove(struct ipsec_db *db, struct ipsec_sa *sa)
+{
+    uint8_t key[16];
+
+    for (size_t i = 0; i < db->all.count; i++)
+        if (db->all.items[i]->sa == sa)
+            db->all.items[i]->sa = NULL;
+    if (sa->dir == IPSEC_IN) {
+        addrmap_key_u32(key, sa->esp.spi);
+        if (addrmap_get(&db->sa_by_spi, key) == sa)
+            addrmap_remove(&db->sa_by_spi, key);
+    }
+    for (size_t i = 0; i < db->n_sas; i++) {
+        if (db->sas[i] == sa) {
+            db->sas[i] = db->sas[--db->n_sas];
+            break;
+        }
+    }
+    esp_sa_free(&sa->esp);
+    free(sa);
+}
+
+/* Whether count has reached a non-zero limit. */
+static bool
+reached(uint64_t count, uint64_t limit)
+{
+    return limit != 0 && count >= limit;
+}
+
+enum ipsec_expiry
+ipsec_sa_count(struct ipsec_sa *sa, size_t len)
+{
+    enum ipsec_expiry now = IPSEC_EXPIRY_NONE;
+
+    sa->packets++;
+    sa->bytes += len;
+    if (reached(sa->bytes, sa->lifetime.hard_bytes) ||
+        reached(sa->packets, sa->lifetime.hard_packets))
+        now = IPSEC_EXPIRY_HARD;
+    else if (reached(sa->bytes, sa->lifetime.soft_bytes) ||
+             reached(sa->packets, sa->lifetime.soft_packets))
+        now = IPSEC_EXPIRY_SOFT;
+
+    if (now > sa->expired) {
+        sa->expired = now;
+        if (sa->on_expire)
+            sa->on_expire(sa->expire_ctx, sa, now);
+    }
+    return sa->expired;
 }
 
 struct ipsec_policy *

@@ -27,6 +27,7 @@
 
 #include "addrmap.h"
 #include "esp.h"
+#include "esp_replay.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -87,6 +88,35 @@ enum ipsec_selector_status {
     IPSEC_SELECTOR_ICMP_CODE_WITHOUT_TYPE /* ICMPv6 code selector without a type */
 };
 
+/*
+ * Volume limits of a dynamically keyed SA (RFC 4301 §4.4.2.1); 0 means no
+ * limit.  Reaching a soft limit asks key management for a new SA, and
+ * reaching a hard one ends the SA.  The packet limits guard the sequence
+ * number space (RFC 4303 §3.3.3: the counter must not cycle).  Time
+ * limits are timers of the key management, not kept here.
+ */
+struct ipsec_lifetime {
+    uint64_t soft_bytes;
+    uint64_t hard_bytes;
+    uint64_t soft_packets;
+    uint64_t hard_packets;
+};
+
+enum ipsec_expiry {
+    IPSEC_EXPIRY_NONE = 0,
+    IPSEC_EXPIRY_SOFT = 1,
+    IPSEC_EXPIRY_HARD = 2,
+};
+
+struct ipsec_sa;
+
+/*
+ * Called when an SA crosses a soft or hard limit, from inside packet
+ * processing.  The callback must not remove the SA: it schedules that
+ * for later, because the caller still uses it.
+ */
+typedef void (*ipsec_expire_fn)(void *ctx, struct ipsec_sa *sa, enum ipsec_expiry expiry);
+
 struct ipsec_sa {
     char name[IPSEC_SA_NAME_LEN]; /* as in RFC 3776 §5.2: "SA1", "SA2", ... */
     enum ipsec_dir dir;
@@ -100,6 +130,17 @@ struct ipsec_sa {
     struct esp_sa esp;
     uint64_t packets;
     uint64_t bytes;
+
+    /* Dynamically keyed SAs only: the SPD entry the SA was negotiated
+     * for, its limits and who to tell when it reaches them. */
+    const struct ipsec_policy *policy;
+    struct ipsec_lifetime lifetime;
+    enum ipsec_expiry expired; /* the strongest limit reached so far */
+    ipsec_expire_fn on_expire;
+    void *expire_ctx;
+    /* Inbound SAs with anti-replay (RFC 4303 §3.4.3); never manual ones. */
+    bool replay_on;
+    struct esp_replay replay;
 };
 
 struct ipsec_policy {
@@ -172,6 +213,28 @@ struct ipsec_keys {
 struct ipsec_sa *ipsec_sa_add(struct ipsec_db *db, const char *name, enum ipsec_dir dir,
                               enum ipsec_mode mode, const struct ipsec_selector *sel,
                               const struct ipsec_keys *keys, char *err, size_t err_len);
+
+/*
+ * Add a dynamically keyed SA, as ipsec_sa_add does, but with manual
+ * false, so that anti-replay may be enabled on it (RFC 4303 §3.3.3).
+ */
+struct ipsec_sa *ipsec_sa_add_dynamic(struct ipsec_db *db, const char *name, enum ipsec_dir dir,
+                                      enum ipsec_mode mode, const struct ipsec_selector *sel,
+                                      const struct ipsec_keys *keys, char *err, size_t err_len);
+
+/*
+ * Remove an SA from the SAD and free it.  Every policy that uses it is
+ * left without an SA.  The caller must drop its own pointers to it.
+ */
+void ipsec_sa_remove(struct ipsec_db *db, struct ipsec_sa *sa);
+
+/*
+ * Count one packet of len bytes on the SA and check its volume limits.
+ * When a limit is crossed for the first time, sa->expired is raised and
+ * sa->on_expire called.  Returns sa->expired afterwards: a caller must
+ * not use an SA whose hard limit is reached.
+ */
+enum ipsec_expiry ipsec_sa_count(struct ipsec_sa *sa, size_t len);
 
 /*
  * Append an active policy at the end of the ordered SPD; NULL when out of

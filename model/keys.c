@@ -275,6 +275,36 @@ print_hex(FILE *f, const uint8_t *bytes, size_t len)
         fprintf(f, "%02x", bytes[i]);
 }
 
+void
+mip6_write_esp_sa_record(FILE *f, const struct ipsec_sa *sa)
+{
+    char src[IP6_ADDR_TEXT_LEN] = "*", dst[IP6_ADDR_TEXT_LEN] = "*";
+
+    /* One record in the 8-column form of Wireshark 4.0's esp_sa table.
+     * Wireshark looks transport SAs up by home addresses, as RFC 3776
+     * does.  It looks tunnel SAs up by their outer addresses, which follow
+     * the care-of address, so those get "*" and match by SPI. */
+    if (sa->mode == IPSEC_TRANSPORT) {
+        ip6_addr_to_text(sa->sel.src, src, sizeof src);
+        ip6_addr_to_text(sa->sel.dst, dst, sizeof dst);
+    }
+    fprintf(f, "\"IPv6\",\"%s\",\"%s\",\"0x%08x\",", src, dst, sa->esp.spi);
+    if (sa->esp.enc == ESP_ENC_AES_128_CBC) {
+        fputs("\"AES-CBC [RFC3602]\",\"", f);
+        print_hex(f, sa->esp.enc_key, ESP_AES_KEY_LEN);
+        fputs("\",", f);
+    } else {
+        fputs("\"NULL\",\"\",", f);
+    }
+    if (sa->esp.auth == ESP_AUTH_HMAC_SHA1_96) {
+        fputs("\"HMAC-SHA-1-96 [RFC2404]\",\"", f);
+        print_hex(f, sa->esp.auth_key, ESP_HMAC_SHA1_KEY_LEN);
+        fputs("\"\n", f);
+    } else {
+        fputs("\"NULL\",\"\"\n", f);
+    }
+}
+
 int
 mip6_export_esp_sas(const struct mip6_mn *mn, const char *path, int append, char *err,
                     size_t err_len)
@@ -285,39 +315,21 @@ mip6_export_esp_sas(const struct mip6_mn *mn, const char *path, int append, char
         snprintf(err, err_len, "cannot write ESP SA file %s: %s", path, strerror(errno));
         return -1;
     }
-    /* One record per SA in the 8-column form of Wireshark 4.0's esp_sa
-     * table.  Wireshark looks transport SAs up by home addresses, as RFC
-     * 3776 does.  It looks tunnel SAs up by their outer addresses, which
-     * follow the care-of address, so those get "*" and match by SPI. */
-    for (size_t i = 0; i < mn->node.ipsec.n_sas; i++) {
-        const struct ipsec_sa *sa = mn->node.ipsec.sas[i];
-        char src[IP6_ADDR_TEXT_LEN] = "*", dst[IP6_ADDR_TEXT_LEN] = "*";
-
-        if (sa->mode == IPSEC_TRANSPORT) {
-            ip6_addr_to_text(sa->sel.src, src, sizeof src);
-            ip6_addr_to_text(sa->sel.dst, dst, sizeof dst);
-        }
-        fprintf(f, "\"IPv6\",\"%s\",\"%s\",\"0x%08x\",", src, dst, sa->esp.spi);
-        if (sa->esp.enc == ESP_ENC_AES_128_CBC) {
-            fputs("\"AES-CBC [RFC3602]\",\"", f);
-            print_hex(f, sa->esp.enc_key, ESP_AES_KEY_LEN);
-            fputs("\",", f);
-        } else {
-            fputs("\"NULL\",\"\",", f);
-        }
-        if (sa->esp.auth == ESP_AUTH_HMAC_SHA1_96) {
-            fputs("\"HMAC-SHA-1-96 [RFC2404]\",\"", f);
-            print_hex(f, sa->esp.auth_key, ESP_HMAC_SHA1_KEY_LEN);
-            fputs("\"\n", f);
-        } else {
-            fputs("\"NULL\",\"\"\n", f);
-        }
-    }
+    for (size_t i = 0; i < mn->node.ipsec.n_sas; i++)
+        mip6_write_esp_sa_record(f, mn->node.ipsec.sas[i]);
     if (fclose(f) != 0) {
         snprintf(err, err_len, "cannot write ESP SA file %s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
+}
+
+void
+mip6_ike_identity_derive(struct mip6_ike_config *cfg, uint64_t seed, uint32_t mn_index)
+{
+    snprintf(cfg->identity, sizeof cfg->identity, "mn%u.home.example", mn_index);
+    derive(cfg->psk, 32, seed, mn_index, "ike psk");
+    cfg->psk_len = 32;
 }
 
 /* ----- SPD/SAD files (docs/spd-format.md) ----- */

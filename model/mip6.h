@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "cost.h"
 #include "ipsec.h"
 #include "ipv6.h"
 #include "rec.h"
@@ -25,6 +27,11 @@ struct mip6_node {
     struct ipsec_db ipsec;
     struct rec *rec;
     uint64_t drops; /* packets the model discarded, all reasons */
+    /* Crypto costs (model/cost.h): the table IKE charges from, and, when
+     * cpu_model is set, the node's CPU that delays crypto work. */
+    const struct mip6_cost_table *costs; /* NULL means mip6_cost_defaults */
+    bool cpu_model;
+    struct mip6_cpu cpu;
 };
 
 /*
@@ -60,6 +67,7 @@ struct mip6_in {
     uint8_t care_of[16]; /* the address swapped out, valid when has_hao or has_rh2 */
     bool has_hao;
     bool has_rh2;
+    bool k_bit; /* a BU with the K flag; set by the home agent after decoding */
     uint8_t proto;
     const struct ipsec_sa *sa; /* NULL when the message came in clear */
     const uint8_t *msg;        /* points into the caller's scratch buffer */
@@ -78,6 +86,28 @@ struct mip6_in {
 enum rec_drop mip6_receive_signal(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt,
                                   size_t len, uint64_t uid, const struct ip6_packet *parsed,
                                   uint8_t *scratch, size_t scratch_len, struct mip6_in *in);
+
+/*
+ * Protect payload with an outbound SA and append the ESP packet to w,
+ * counting it against the SA's lifetime.  Returns REC_DROP_NONE, or
+ * REC_DROP_ESP_SA_EXPIRED, REC_DROP_ESP_SEQ_EXHAUSTED or
+ * REC_DROP_SEND_FAILED; w is unchanged on a drop.
+ */
+enum rec_drop mip6_esp_outbound(struct ipsec_sa *sa, uint8_t next_header, const uint8_t *payload,
+                                size_t len, struct wr *w);
+
+/*
+ * Verify and decrypt the ESP packet esp[0..len) with an inbound SA in the
+ * order of RFC 4303 §3.4: the anti-replay check first when the SA has
+ * it, then the ICV and decryption, then the window update.  The payload
+ * goes to out[0..result->payload_len).  Returns REC_DROP_NONE or why the
+ * packet must be dropped.
+ */
+enum rec_drop mip6_esp_inbound(struct ipsec_sa *sa, const uint8_t *esp, size_t len, uint8_t *out,
+                               size_t out_cap, struct esp_inbound *result);
+
+/* Write one SA as a record of Wireshark's esp_sa table (model/keys.c). */
+void mip6_write_esp_sa_record(FILE *f, const struct ipsec_sa *sa);
 
 /* Record a packet the model drops, with its reason, and count it. */
 void mip6_record_drop(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt, size_t len,

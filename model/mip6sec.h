@@ -203,6 +203,91 @@ struct mip6_tunnel_keys {
 int mip6_tunnel_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_tunnel_keys *keys,
                     char *err, size_t err_len);
 
+/* The key source of the SAs between mobile node and home agent. */
+enum mip6_keying {
+    MIP6_KEYING_MANUAL = 0, /* RFC 3776 §5.2: mip6_manual_sas and mip6_tunnel_sas */
+    MIP6_KEYING_IKEV2 = 1,  /* RFC 4877: IKEv2 from the care-of address */
+};
+
+/* Dynamic keying of one mobile node and its home agent. */
+struct mip6_ike_config {
+    enum mip6_keying keying;
+    enum mip6_tunnel_esp tunnel; /* tunnel traffic that gets child SAs, as with manual keys */
+    /* RFC 6275 §6.1.7: set the K bit in BUs (mobile node) and BAs (home
+     * agent), so that the IKE SA moves with the care-of address.  Without
+     * it IKE runs again from each new care-of address. */
+    bool k_bit;
+    bool pfs;          /* a Diffie-Hellman exchange in every CREATE_CHILD_SA */
+    uint16_t dh_group; /* 31 (Curve25519, the default) or 14 (MODP-2048) */
+    char identity[64]; /* the mobile node's IDi, an ID_FQDN such as "mn1.home.example" */
+    uint8_t psk[64];   /* shared key for AUTH (RFC 7296 §2.15) */
+    uint8_t psk_len;
+    /* Child SA lifetimes (RFC 4301 §4.4.2.1); 0 means no limit.  The mobile
+     * node rekeys at the soft limits; either side removes an SA at a hard one. */
+    uint64_t soft_lifetime_ns;
+    uint64_t hard_lifetime_ns;
+    uint64_t soft_bytes;
+    uint64_t hard_bytes;
+    /* Rekey when this many sequence numbers are left (RFC 4303 §3.3.3). */
+    uint64_t seq_margin;
+    uint32_t replay_window; /* RFC 4303 §3.4.3, packets; 0 turns anti-replay off */
+    bool esn;               /* 64-bit extended sequence numbers (RFC 4303 §2.2.1) */
+    /* RFC 7296 §2.1 leaves the timers to the implementation: the first
+     * retransmission after this long, then doubling, at most tries times. */
+    uint64_t retransmit_timeout_ns;
+    uint32_t retransmit_tries;
+    /* Computation time charged, before the message that needs it leaves,
+     * for one Diffie-Hellman key pair and shared secret, and for one AUTH
+     * value or check, in ns of the machine the cost table was measured
+     * on.  MIP6_IKE_COST_FROM_TABLE takes them from the node's cost table
+     * (model/cost.h, mip6_cost_defaults unless set) for the group in use.
+     * A node with a CPU model (mip6_node_set_cpu) scales them and queues
+     * them behind its other crypto work. */
+    uint64_t dh_cost_ns;
+    uint64_t auth_cost_ns;
+};
+
+#define MIP6_IKE_COST_FROM_TABLE UINT64_MAX
+
+/* Fill cfg with the defaults of mip6_ike_config's comments; keying stays manual. */
+void mip6_ike_config_default(struct mip6_ike_config *cfg);
+
+/*
+ * Set up dynamic keying between a mobile node and its home agent: the SPD
+ * entries of RFC 3776 §5.3 on both nodes, without SAs, the mobile node's
+ * IKE identity and key, and the home agent's entry that lets that
+ * identity create SAs for that home address only (RFC 3776 §4.2, RFC
+ * 4877 §4.4).  The mobile node runs IKE when it first needs to send a BU
+ * from a care-of address.  Use instead of mip6_manual_sas and
+ * mip6_tunnel_sas.  Returns 0, or -1 with a message in err.
+ */
+int mip6_dynamic_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_ike_config *cfg,
+                     char *err, size_t err_len);
+
+/*
+ * Give cfg the identity "mn<mn_index>.home.example" and a 32-byte shared
+ * key derived from seed and mn_index, as mip6_keys_derive does for manual
+ * keys.  NOTE: for simulation only.
+ */
+void mip6_ike_identity_derive(struct mip6_ike_config *cfg, uint64_t seed, uint32_t mn_index);
+
+/*
+ * With dynamic keying, append each SA the mobile node installs from now
+ * on to path, in the format of mip6_export_esp_sas, so that tshark can
+ * decrypt a capture across rekeys.  Call after mip6_dynamic_sas; the file
+ * is created empty.  Returns 0, or -1 with a message in err.
+ */
+int mip6_mn_log_esp_sas(struct mip6_mn *mn, const char *path, char *err, size_t err_len);
+
+/*
+ * With dynamic keying, append the keys of each IKE SA the mobile node
+ * sets up from now on to path, as records of Wireshark's
+ * ikev2_decryption_table, so that tshark can decrypt the Encrypted
+ * payloads of a capture.  The file is created empty.  Returns 0, or -1
+ * with a message in err.
+ */
+int mip6_mn_log_ike_keys(struct mip6_mn *mn, const char *path, char *err, size_t err_len);
+
 /*
  * Derive a mip6_keys from a run seed and the mobile node's index, so that
  * every mobile node gets distinct SPIs and keys and the same seed gives

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike.h"
 #include "mh.h"
 #include "mn.h"
 #include "nd.h"
@@ -58,10 +59,14 @@ send_bu(struct mip6_mn *mn)
      * sequence number. */
     mn->bul.seq++;
     bu.bu.seq = mn->bul.seq;
-    /* RFC 6275 §11.7.1: A and H set; K stays 0 with manual keys.
+    /* RFC 6275 §11.7.1: A and H set; K only with dynamic keying.
      * NOTE: L stays 0 because the home agent does not defend the
      * link-local address (no proxy Neighbor Discovery yet). */
     bu.bu.flags = MH_BU_FLAG_A | MH_BU_FLAG_H;
+    /* RFC 6275 §11.7.1: K asks the home agent to move the IKE SA with the
+     * care-of address (RFC 3776 §4.4). */
+    if (mn->ike && mn->ike->cfg.k_bit)
+        bu.bu.flags |= MH_BU_FLAG_K;
     if (!dereg) {
         bu.bu.lifetime = (uint16_t)(mn->cfg.lifetime_s / 4);
         /* RFC 3776 §4.3: the care-of address goes inside the protected
@@ -86,6 +91,17 @@ send_bu(struct mip6_mn *mn)
         .ifindex = mn->cfg.ifindex,
     };
     mn->bul.outstanding = true;
+    mip6_timer_start(&mn->retransmit_timer, mn->bul.timeout_ns);
+
+    /* RFC 3776 §6.19 steps 2-4: with dynamic keying and no SA yet, IKE
+     * runs from the care-of address first, and the BU goes when its SAs
+     * exist.  The retransmission timer restarts IKE if it fails. */
+    if (mn->ike && !ike_child_ready(mn->ike, IKE_CHILD_BU)) {
+        mn->bu_waits_for_keys = true;
+        ike_start(mn->ike, mn->bul.coa);
+        return;
+    }
+    mn->bu_waits_for_keys = false;
     if (mip6_send_signal(&mn->node, &out) == REC_DROP_NONE)
         record_mobility(mn, REC_MOB_BU_SENT, dereg ? mn->cfg.home_address : mn->bul.coa,
                         mn->bul.seq, bu.bu.lifetime);
@@ -97,7 +113,6 @@ send_bu(struct mip6_mn *mn)
         mn->tunnel_up = true;
         ipsec_tunnel_sas_set_care_of(&mn->node.ipsec, mn->cfg.home_address, mn->bul.coa);
     }
-    mip6_timer_start(&mn->retransmit_timer, mn->bul.timeout_ns);
 }
 
 /* Start a new registration (or de-registration) with a fresh back-off. */
@@ -112,6 +127,16 @@ start_registration(struct mip6_mn *mn, bool dereg)
         mn->bul.bound ? INITIAL_BINDACK_TIMEOUT_NS : mn->cfg.initial_bindack_timeout_first_reg_ns;
     mip6_timer_stop(&mn->refresh_timer);
     send_bu(mn);
+}
+
+void
+mip6_mn_keys_ready(void *ctx, int kind)
+{
+    struct mip6_mn *mn = ctx;
+
+    /* The BU that waited for its SAs goes now. */
+    if (kind == IKE_CHILD_BU && mn->bu_waits_for_keys && mn->bul.outstanding)
+        send_bu(mn);
 }
 
 static void
@@ -145,6 +170,11 @@ accept_ba(struct mip6_mn *mn, const struct mh_ba *ba)
 {
     mip6_timer_stop(&mn->retransmit_timer);
     mn->bul.outstanding = false;
+
+    /* RFC 6275 §11.7.3: with K in both BU and BA the IKE SA moves to the
+     * registered address; otherwise IKE runs again from it (RFC 3776 §6.19). */
+    if (mn->ike)
+        ike_moved(mn->ike, mn->bul.coa, mn->ike->cfg.k_bit && (ba->flags & MH_BA_FLAG_K));
 
     if (mn->bul.deregistration) {
         mn->bul.bound = false;
@@ -504,6 +534,9 @@ mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
     }
     if (!is_mine(mn, p.hdr.dst))
         return SIM_PASS;
+    /* IKE over UDP port 500 (RFC 3776 §4.4). */
+    if (ike_receive(mn->ike, ifindex, pkt, len, uid, &p))
+        return SIM_CONSUMED;
     /* A Mobile Prefix Advertisement in clear goes to the signalling path,
      * whose policy check drops it where SA6 is required (RFC 3776 §4.1). */
     if (mip6_mpd_is_clear_message(pkt, &p, ICMP6_MPA)) {
@@ -560,6 +593,7 @@ mip6_mn_free(struct mip6_mn *mn)
         mip6_timer_release(&mn->correspondents[i].retry);
         mip6_timer_release(&mn->correspondents[i].refresh);
     }
+    ike_node_free(mn->ike);
     ipsec_db_free(&mn->node.ipsec);
     free(mn);
 }

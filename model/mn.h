@@ -5,6 +5,8 @@
 #ifndef MIP6SEC_MN_H
 #define MIP6SEC_MN_H
 
+#include <stdbool.h>
+
 #include "mh.h"
 #include "mip6.h"
 #include "mip6sec.h"
@@ -60,6 +62,8 @@ struct mip6_mn_cn {
     struct mip6_mn *mn;
 };
 
+struct ike_node;
+
 struct mip6_mn {
     struct mip6_node node;
     struct mip6_mn_config cfg;
@@ -85,7 +89,12 @@ struct mip6_mn {
     struct mip6_timer retransmit_timer;
     struct mip6_timer refresh_timer;
     struct mip6_mpd_mn mpd; /* prefix discovery, model/mpd.c */
+    struct ike_node *ike;   /* dynamic keying (model/ike.c), or NULL with manual keys */
+    bool bu_waits_for_keys; /* a BU waits for IKE to install its SAs */
 };
+
+/* Key management installed a child SA pair of kind (an enum ike_child_kind). */
+void mip6_mn_keys_ready(void *ctx, int kind);
 
 /* ----- route optimization, model/mn_ro.c ----- */
 

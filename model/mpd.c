@@ -26,9 +26,10 @@
 /* RFC 6275 §10.6.2: at most one MPA per second to a mobile node. */
 #define MPA_MIN_GAP_NS NS_PER_S
 
-/* Whether the SA that protected *in is the one the inbound SPD names for
- * this traffic: SA5 at the home agent, SA6 at the mobile node (RFC 3776
- * §5.2.3).  mip6_receive_signal has already matched the SA's selectors. */
+/* Whether the SA that protected *in is one the inbound SPD entry for
+ * this traffic names: SA5 at the home agent, SA6 at the mobile node (RFC
+ * 3776 §5.2.3), or one key management negotiated for that entry.
+ * mip6_receive_signal has already matched the SA's selectors. */
 static bool
 under_policy_sa(const struct mip6_node *n, const struct mip6_in *in)
 {
@@ -36,7 +37,8 @@ under_policy_sa(const struct mip6_node *n, const struct mip6_in *in)
     ipsec_packet_read_next_layer(&view, in->msg, in->msg_len);
     const struct ipsec_policy *policy = ipsec_policy_lookup(&n->ipsec, IPSEC_IN, &view);
 
-    return in->sa && policy && policy->action == IPSEC_PROTECT && policy->sa == in->sa;
+    return in->sa && policy && policy->action == IPSEC_PROTECT &&
+           (policy->sa == in->sa || in->sa->policy == policy);
 }
 
 bool

@@ -83,13 +83,14 @@ build_signal(struct mip6_node *n, const struct mip6_out *out, struct wr *w, stru
     else if (out->care_of_dst)
         ip6_write_rh2(w, next, out->dst);
 
-    /* Step 4: ESP in transport mode around the message. */
+    /* Step 4: ESP in transport mode around the message.  With dynamic
+     * keying the entry has no SA until key management installs one. */
     if (next == IP6_NH_ESP) {
-        enum esp_status st = esp_protect(&policy->sa->esp, out->proto, out->msg, out->msg_len, w);
-        if (st != ESP_OK)
-            return REC_DROP_SEND_FAILED;
-        policy->sa->packets++;
-        policy->sa->bytes += out->msg_len;
+        if (!policy->sa)
+            return REC_DROP_ESP_NO_OUTBOUND_SA;
+        enum rec_drop why = mip6_esp_outbound(policy->sa, out->proto, out->msg, out->msg_len, w);
+        if (why != REC_DROP_NONE)
+            return why;
         *used = policy->sa;
     } else {
         wr_bytes(w, out->msg, out->msg_len);
@@ -145,6 +146,59 @@ esp_drop_reason(enum esp_status st)
     }
 }
 
+enum rec_drop
+mip6_esp_outbound(struct ipsec_sa *sa, uint8_t next_header, const uint8_t *payload, size_t len,
+                  struct wr *w)
+{
+    if (sa->expired == IPSEC_EXPIRY_HARD)
+        return REC_DROP_ESP_SA_EXPIRED;
+    enum esp_status st = esp_protect(&sa->esp, next_header, payload, len, w);
+    if (st == ESP_SEQ_EXHAUSTED) {
+        /* RFC 4303 §3.3.3: the counter must not cycle; the SA is done. */
+        sa->expired = IPSEC_EXPIRY_HARD;
+        if (sa->on_expire)
+            sa->on_expire(sa->expire_ctx, sa, IPSEC_EXPIRY_HARD);
+        return REC_DROP_ESP_SEQ_EXHAUSTED;
+    }
+    if (st != ESP_OK)
+        return REC_DROP_SEND_FAILED;
+    ipsec_sa_count(sa, len);
+    return REC_DROP_NONE;
+}
+
+enum rec_drop
+mip6_esp_inbound(struct ipsec_sa *sa, const uint8_t *esp, size_t len, uint8_t *out, size_t out_cap,
+                 struct esp_inbound *result)
+{
+    uint32_t spi = 0, seq_lo = 0;
+    uint64_t seq = 0;
+
+    if (sa->expired == IPSEC_EXPIRY_HARD)
+        return REC_DROP_ESP_SA_EXPIRED;
+    if (esp_read_header(esp, len, &spi, &seq_lo) != ESP_OK)
+        return REC_DROP_MALFORMED;
+
+    /* RFC 4303 §3.4.3: the duplicate check comes first after the SA
+     * lookup, so that replayed packets cost no cryptography. */
+    if (sa->replay_on) {
+        enum esp_replay_verdict v = esp_replay_check(&sa->replay, seq_lo, sa->esp.esn, &seq);
+        if (v == ESP_REPLAY_DUPLICATE)
+            return REC_DROP_ESP_REPLAY;
+        if (v == ESP_REPLAY_TOO_OLD)
+            return REC_DROP_ESP_REPLAY_OLD;
+    }
+    enum esp_status st = sa->esp.esn ? esp_unprotect_esn(&sa->esp, esp, len, (uint32_t)(seq >> 32),
+                                                         out, out_cap, result)
+                                     : esp_unprotect(&sa->esp, esp, len, out, out_cap, result);
+    if (st != ESP_OK)
+        return esp_drop_reason(st);
+    /* The window advances only for a packet whose ICV verified. */
+    if (sa->replay_on && esp_replay_update(&sa->replay, seq) != ESP_REPLAY_OK)
+        return REC_DROP_ESP_REPLAY;
+    ipsec_sa_count(sa, result->payload_len);
+    return REC_DROP_NONE;
+}
+
 /* Fill the home-form addresses of *in from the parsed packet. */
 static void
 swap_to_home_form(const struct ip6_packet *p, struct mip6_in *in)
@@ -191,14 +245,9 @@ mip6_receive_signal(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt, s
             goto drop;
         }
         struct esp_inbound result;
-        enum esp_status st =
-            esp_unprotect(&sa->esp, in->msg, in->msg_len, scratch, scratch_len, &result);
-        if (st != ESP_OK) {
-            why = esp_drop_reason(st);
+        why = mip6_esp_inbound(sa, in->msg, in->msg_len, scratch, scratch_len, &result);
+        if (why != REC_DROP_NONE)
             goto drop;
-        }
-        sa->packets++;
-        sa->bytes += result.payload_len;
         in->sa = sa;
         in->proto = result.next_header;
         in->msg = scratch;

@@ -62,8 +62,11 @@ send_esp(struct mip6_node *n, const struct mip6_tunnel_out *out, struct ipsec_sa
     struct wr w = wr_init(buf, sizeof buf);
     uint64_t outer_uid = 0;
 
-    /* A PROTECT entry of the tunnel interface needs a tunnel-mode SA. */
-    if (!sa || sa->mode != IPSEC_TUNNEL)
+    /* With dynamic keying the entry has no SA until key management
+     * installs one; otherwise it needs a tunnel-mode SA. */
+    if (!sa)
+        return REC_DROP_ESP_NO_OUTBOUND_SA;
+    if (sa->mode != IPSEC_TUNNEL)
         return REC_DROP_POLICY;
     /* An SA that was never given outer addresses cannot carry a tunnel. */
     if (!ip6_addr_is_unicast_routable(sa->tunnel_src) ||
@@ -74,10 +77,9 @@ send_esp(struct mip6_node *n, const struct mip6_tunnel_out *out, struct ipsec_sa
      * leaves room for the outer header only.  An inner packet above 1422
      * bytes is fragmented on the link, and the receiver's ingress hook
      * does not reassemble, so ns-3 drops it as an unknown protocol. */
-    if (esp_protect(&sa->esp, IP6_NH_IPV6, out->inner, out->inner_len, &w) != ESP_OK)
-        return REC_DROP_SEND_FAILED;
-    sa->packets++;
-    sa->bytes += out->inner_len;
+    enum rec_drop why = mip6_esp_outbound(sa, IP6_NH_IPV6, out->inner, out->inner_len, &w);
+    if (why != REC_DROP_NONE)
+        return why;
 
     if (sim_ipv6_send(n->id, out->ifindex, sa->tunnel_src, sa->tunnel_dst, IP6_NH_ESP, buf, w.pos,
                       &outer_uid) != SIM_OK)
@@ -129,20 +131,6 @@ mip6_tunnel_esp_sa(const struct mip6_node *n, const uint8_t *pkt, const struct i
     return sa && sa->mode == IPSEC_TUNNEL ? sa : NULL;
 }
 
-static enum rec_drop
-esp_drop_reason(enum esp_status st)
-{
-    switch (st) {
-    case ESP_ICV_MISMATCH:
-        return REC_DROP_ESP_ICV;
-    case ESP_BAD_PADDING:
-    case ESP_BAD_PAD_LENGTH:
-        return REC_DROP_ESP_PADDING;
-    default:
-        return REC_DROP_MALFORMED;
-    }
-}
-
 /* RFC 3776 §6.6 step 2, §6.8 step 2: SA by SPI, ICV, decryption. */
 static enum rec_drop
 open_esp(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
@@ -161,12 +149,10 @@ open_esp(struct mip6_node *n, uint32_t ifindex, const uint8_t *pkt, size_t len, 
     if (outer->has_hao || outer->has_rh2 || memcmp(outer->hdr.dst, sa->tunnel_dst, 16) != 0)
         return REC_DROP_ESP_TUNNEL_OUTER;
 
-    enum esp_status st = esp_unprotect(&sa->esp, pkt + outer->upper_offset, outer->upper_len,
-                                       scratch, scratch_len, &result);
-    if (st != ESP_OK)
-        return esp_drop_reason(st);
-    sa->packets++;
-    sa->bytes += result.payload_len;
+    enum rec_drop why = mip6_esp_inbound(sa, pkt + outer->upper_offset, outer->upper_len, scratch,
+                                         scratch_len, &result);
+    if (why != REC_DROP_NONE)
+        return why;
     rec_packet(n->rec, sim_now_ns(), n->id, ifindex, REC_ESP_VERIFY, pkt,
                len < RECORD_CAPLEN ? len : RECORD_CAPLEN, len, uid, 0, REC_DROP_NONE);
 

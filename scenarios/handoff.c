@@ -87,6 +87,20 @@ struct params {
     const char *spd_mobile_node;
     const char *spd_home_agent;
     const char *spd_write;
+    const char *keying;
+    bool k_bit;
+    bool pfs;
+    uint64_t dh_group;
+    double sa_soft_lifetime_s;
+    double sa_hard_lifetime_s;
+    uint64_t sa_soft_bytes;
+    uint64_t sa_hard_bytes;
+    uint64_t replay_window;
+    bool esn;
+    double ike_retransmit_ms;
+    uint64_t ike_retries;
+    double dh_cost_us;
+    double auth_cost_us;
 };
 
 static struct params P = {
@@ -118,6 +132,20 @@ static struct params P = {
     .spd_mobile_node = "",
     .spd_home_agent = "",
     .spd_write = "",
+    .keying = "manual",
+    .k_bit = true,
+    .pfs = false,
+    .dh_group = 31,
+    .sa_soft_lifetime_s = 0,
+    .sa_hard_lifetime_s = 0,
+    .sa_soft_bytes = 0,
+    .sa_hard_bytes = 0,
+    .replay_window = 64,
+    .esn = false,
+    .ike_retransmit_ms = 1000,
+    .ike_retries = 5,
+    .dh_cost_us = -1,
+    .auth_cost_us = -1,
 };
 
 static const struct cmdline_option OPTIONS[] = {
@@ -181,9 +209,42 @@ static const struct cmdline_option OPTIONS[] = {
     {"spdWrite", CMDLINE_STRING, &P.spd_write, NULL, 0, 0,
      "write both nodes' SAs and SPD as installed to <spdWrite>-mn.spd and <spdWrite>-ha.spd, "
      "to edit and load with --spdMobileNode and --spdHomeAgent"},
+    {"keying", CMDLINE_STRING, &P.keying, NULL, 0, 0,
+     "how the SAs between mobile node and home agent get keys: manual (RFC 3776 section 5.2) "
+     "or ikev2 (RFC 4877: IKEv2 from the care-of address before the first BU)"},
+    {"kBit", CMDLINE_BOOL, &P.k_bit, NULL, 0, 1,
+     "with --keying=ikev2, set the K bit in BU and BA so the IKE SA moves with the care-of "
+     "address; false runs IKE again after every move (RFC 6275 section 11.7.1)"},
+    {"pfs", CMDLINE_BOOL, &P.pfs, NULL, 0, 1,
+     "with --keying=ikev2, a Diffie-Hellman exchange in every CREATE_CHILD_SA"},
+    {"dhGroup", CMDLINE_UINT, &P.dh_group, NULL, 1, 65535,
+     "IKEv2 Diffie-Hellman group: 31 (Curve25519) or 14 (MODP-2048)"},
+    {"saSoftLifetime", CMDLINE_DOUBLE, &P.sa_soft_lifetime_s, "s", 0, 1e7,
+     "child SA age at which the mobile node rekeys; 0 never"},
+    {"saHardLifetime", CMDLINE_DOUBLE, &P.sa_hard_lifetime_s, "s", 0, 1e7,
+     "child SA age at which both ends remove it; 0 never"},
+    {"saSoftBytes", CMDLINE_UINT, &P.sa_soft_bytes, "bytes", 0, 1.8e19,
+     "bytes through a child SA after which the mobile node rekeys; 0 no limit"},
+    {"saHardBytes", CMDLINE_UINT, &P.sa_hard_bytes, "bytes", 0, 1.8e19,
+     "bytes through a child SA after which it is removed; 0 no limit"},
+    {"replayWindow", CMDLINE_UINT, &P.replay_window, "packets", 0, 1024,
+     "anti-replay window of negotiated SAs (RFC 4303 section 3.4.3): 0 (off) or a multiple "
+     "of 32 from 32 to 1024"},
+    {"esn", CMDLINE_BOOL, &P.esn, NULL, 0, 1,
+     "negotiate 64-bit extended sequence numbers (RFC 4303 section 2.2.1)"},
+    {"ikeRetransmit", CMDLINE_DOUBLE, &P.ike_retransmit_ms, "ms", 1, 1e6,
+     "first IKE retransmission timeout; it doubles with each retry"},
+    {"ikeRetries", CMDLINE_UINT, &P.ike_retries, NULL, 0, 20,
+     "IKE retransmissions before an exchange fails"},
+    {"dhCost", CMDLINE_DOUBLE, &P.dh_cost_us, "us", -1, 1e8,
+     "computation time of one Diffie-Hellman key pair and shared secret at each end; -1 takes "
+     "it from the built-in cost table for --dhGroup (docs/crypto-costs.md)"},
+    {"authCost", CMDLINE_DOUBLE, &P.auth_cost_us, "us", -1, 1e8,
+     "computation time of one IKE AUTH value or check; -1 takes it from the cost table"},
     {"pcap", CMDLINE_BOOL, &P.pcap, NULL, 0, 1,
      "write pcap files of the mobile node, home agent and correspondent next to the database, "
-     "and the ESP keys for Wireshark in <output>-esp_sa"},
+     "and the ESP keys for Wireshark in <output>-esp_sa (with --keying=ikev2 also the IKE "
+     "keys in <output>-ikev2_decryption_table)"},
 };
 
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
@@ -268,6 +329,53 @@ validate(void)
                 (unsigned long long)P.packet_size, MAX_PACKET_SIZE_ESP_PAYLOAD);
         return false;
     }
+    bool ikev2 = strcmp(P.keying, "ikev2") == 0;
+    if (!ikev2 && strcmp(P.keying, "manual") != 0) {
+        fprintf(stderr, "mip6sec-handoff: invalid value '%s' for --keying: use manual or ikev2\n",
+                P.keying);
+        return false;
+    }
+    /* The IKE options are checked with any --keying, before the database
+     * is replaced. */
+    if (P.dh_group != 14 && P.dh_group != 31) {
+        fprintf(stderr,
+                "mip6sec-handoff: invalid value %llu for --dhGroup: use 31 (Curve25519) "
+                "or 14 (MODP-2048)\n",
+                (unsigned long long)P.dh_group);
+        return false;
+    }
+    if (P.replay_window != 0 && (P.replay_window < 32 || P.replay_window % 32 != 0)) {
+        fprintf(stderr,
+                "mip6sec-handoff: invalid value %llu for --replayWindow: use 0 (off) or a "
+                "multiple of 32 from 32 to 1024\n",
+                (unsigned long long)P.replay_window);
+        return false;
+    }
+    if (P.esn && P.replay_window == 0) {
+        fprintf(stderr, "mip6sec-handoff: --esn=true needs the anti-replay window, which infers "
+                        "the high half of each sequence number; give --replayWindow\n");
+        return false;
+    }
+    if (P.sa_soft_lifetime_s > 0 && P.sa_hard_lifetime_s > 0 &&
+        P.sa_soft_lifetime_s >= P.sa_hard_lifetime_s) {
+        fprintf(stderr,
+                "mip6sec-handoff: --saSoftLifetime=%g s is not below --saHardLifetime=%g s; "
+                "lower saSoftLifetime so that the rekey starts before the SA ends\n",
+                P.sa_soft_lifetime_s, P.sa_hard_lifetime_s);
+        return false;
+    }
+    if (P.sa_soft_bytes > 0 && P.sa_hard_bytes > 0 && P.sa_soft_bytes >= P.sa_hard_bytes) {
+        fprintf(stderr,
+                "mip6sec-handoff: --saSoftBytes=%llu is not below --saHardBytes=%llu; lower "
+                "saSoftBytes so that the rekey starts before the SA ends\n",
+                (unsigned long long)P.sa_soft_bytes, (unsigned long long)P.sa_hard_bytes);
+        return false;
+    }
+    if (ikev2 && P.spd_mobile_node[0]) {
+        fprintf(stderr, "mip6sec-handoff: --spdMobileNode loads manual keys; it cannot go with "
+                        "--keying=ikev2\n");
+        return false;
+    }
     if (P.prefix_change_s >= P.duration_s) {
         fprintf(stderr,
                 "mip6sec-handoff: --prefixChangeAt=%g s is not before the end of the run "
@@ -330,6 +438,40 @@ install_presets(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *
     if (mip6_tunnel_sas(mobile, home_agent, &tunnel_keys, err, sizeof err) < 0) {
         fprintf(stderr, "mip6sec-handoff: tunnel security associations: %s\n", err);
         stop_before_run(rec, 1);
+    }
+}
+
+/* Set up IKEv2 between mobile node and home agent (--keying=ikev2). */
+static void
+install_dynamic(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *rec)
+{
+    char err[512];
+    struct mip6_ike_config cfg;
+
+    mip6_ike_config_default(&cfg);
+    cfg.keying = MIP6_KEYING_IKEV2;
+    cfg.tunnel = strcmp(P.tunnel_esp, "all") == 0  ? MIP6_TUNNEL_ESP_ALL
+                 : strcmp(P.tunnel_esp, "rr") == 0 ? MIP6_TUNNEL_ESP_RR
+                                                   : MIP6_TUNNEL_ESP_NONE;
+    cfg.k_bit = P.k_bit;
+    cfg.pfs = P.pfs;
+    cfg.dh_group = (uint16_t)P.dh_group;
+    cfg.soft_lifetime_ns = (uint64_t)(P.sa_soft_lifetime_s * 1e9);
+    cfg.hard_lifetime_ns = (uint64_t)(P.sa_hard_lifetime_s * 1e9);
+    cfg.soft_bytes = P.sa_soft_bytes;
+    cfg.hard_bytes = P.sa_hard_bytes;
+    cfg.replay_window = (uint32_t)P.replay_window;
+    cfg.esn = P.esn;
+    cfg.retransmit_timeout_ns = (uint64_t)(P.ike_retransmit_ms * 1e6);
+    cfg.retransmit_tries = (uint32_t)P.ike_retries;
+    if (P.dh_cost_us >= 0)
+        cfg.dh_cost_ns = (uint64_t)(P.dh_cost_us * 1e3);
+    if (P.auth_cost_us >= 0)
+        cfg.auth_cost_ns = (uint64_t)(P.auth_cost_us * 1e3);
+    mip6_ike_identity_derive(&cfg, P.seed, 0);
+    if (mip6_dynamic_sas(mobile, home_agent, &cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "mip6sec-handoff: %s; check the IKE options (--help)\n", err);
+        stop_before_run(rec, 2);
     }
 }
 
@@ -500,7 +642,10 @@ main(int argc, char **argv)
             stop_before_run(rec, 2);
         }
     } else {
-        install_presets(mobile, home_agent, rec);
+        if (strcmp(P.keying, "ikev2") == 0)
+            install_dynamic(mobile, home_agent, rec);
+        else
+            install_presets(mobile, home_agent, rec);
     }
     if (P.spd_write[0]) {
         char path[1100];
@@ -555,7 +700,15 @@ main(int argc, char **argv)
         check(mip6sec_pcap(ha, ha_up, stem), "pcap", rec);
         check(mip6sec_pcap(cn, cn_if, stem), "pcap", rec);
         snprintf(path, sizeof path, "%s-esp_sa", stem);
-        if (mip6_export_esp_sas(mobile, path, 0, err, sizeof err) < 0)
+        /* Negotiated SAs do not exist yet: they are logged as they come. */
+        int rc = strcmp(P.keying, "ikev2") == 0
+                     ? mip6_mn_log_esp_sas(mobile, path, err, sizeof err)
+                     : mip6_export_esp_sas(mobile, path, 0, err, sizeof err);
+        if (rc == 0 && strcmp(P.keying, "ikev2") == 0) {
+            snprintf(path, sizeof path, "%s-ikev2_decryption_table", stem);
+            rc = mip6_mn_log_ike_keys(mobile, path, err, sizeof err);
+        }
+        if (rc < 0)
             fprintf(stderr, "mip6sec-handoff: %s\n", err);
     }
 
