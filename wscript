@@ -31,6 +31,7 @@ def build(bld):
         'model/addrmap.c',
         'model/cn.c',
         'model/cost.c',
+        'model/cpu.c',
         'model/esp.c',
         'model/esp_replay.c',
         'model/ha.c',

@@ -313,6 +313,9 @@ ha_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         receive_tunnel(ha, ifindex, pkt, len, uid, &p);
         return SIM_CONSUMED;
     case IP6_NH_ESP:
+        /* With a CPU model the packet waits until the node has verified it. */
+        if (mip6_defer_esp_input(&ha->node, ha_ingress, ha, ifindex, pkt, len, uid, &p))
+            return SIM_CONSUMED;
         /* RFC 3776 §3.2, §3.4: the SPI of a tunnel-mode SA marks a mobile
          * node's tunnel; the others protect signalling (§3.1). */
         if (mip6_tunnel_esp_sa(&ha->node, pkt, &p))

@@ -16,6 +16,7 @@
 #include "ipsec.h"
 #include "ipv6.h"
 #include "rec.h"
+#include "sim.h"
 
 /* Largest packet the model builds or accepts: a 1500-byte MTU plus a
  * tunnel header and ESP overhead, rounded up. */
@@ -31,6 +32,7 @@ struct mip6_node {
      * cpu_model is set, the node's CPU that delays crypto work. */
     const struct mip6_cost_table *costs; /* NULL means mip6_cost_defaults */
     bool cpu_model;
+    bool cpu_resuming; /* an arriving packet is processed after its CPU delay */
     struct mip6_cpu cpu;
 };
 
@@ -105,6 +107,48 @@ enum rec_drop mip6_esp_outbound(struct ipsec_sa *sa, uint8_t next_header, const 
  */
 enum rec_drop mip6_esp_inbound(struct ipsec_sa *sa, const uint8_t *esp, size_t len, uint8_t *out,
                                size_t out_cap, struct esp_inbound *result);
+
+/* ----- crypto work on the node's CPU, model/cpu.c ----- */
+
+/*
+ * Submit the ESP work for one packet of len payload bytes under sa to the
+ * node's CPU.  Returns the delay until it is done, 0 without a CPU model.
+ */
+uint64_t mip6_esp_work(struct mip6_node *n, const struct ipsec_sa *sa, enum mip6_cost_dir dir,
+                       size_t len);
+
+/* An ESP packet to send, and what to record when it leaves. */
+struct mip6_emit {
+    uint32_t ifindex;        /* outgoing interface or SIM_IFINDEX_ANY */
+    uint32_t record_ifindex; /* interface the events name */
+    const uint8_t *src;
+    const uint8_t *dst;
+    uint8_t next_header;
+    const uint8_t *payload; /* from the first header after the fixed one */
+    size_t len;
+    /* Tunnel mode: the inner packet, recorded as encapsulated; else NULL. */
+    const uint8_t *inner;
+    size_t inner_len;
+    uint64_t inner_uid;
+};
+
+/*
+ * Send the packet after delay_ns (now when 0) and record it as
+ * esp_protect, and the inner packet as encap.  The bytes are copied.
+ * Returns REC_DROP_NONE, or REC_DROP_SEND_FAILED (recorded) when it
+ * could not be sent now or kept for later.
+ */
+enum rec_drop mip6_emit(struct mip6_node *n, uint64_t delay_ns, const struct mip6_emit *e);
+
+/*
+ * With a CPU model, take an arriving ESP packet for an SA of the node and
+ * hand it to ingress(ctx, ...) again once the CPU has verified it.
+ * Returns true when the packet was taken (the hook then consumes it),
+ * false when it is to be processed now: no CPU model, a packet already
+ * delayed once, not ESP, or no SA with its SPI.
+ */
+bool mip6_defer_esp_input(struct mip6_node *n, sim_ingress_fn ingress, void *ctx, uint32_t ifindex,
+                          const uint8_t *pkt, size_t len, uint64_t uid, const struct ip6_packet *p);
 
 /* Write one SA as a record of Wireshark's esp_sa table (model/keys.c). */
 void mip6_write_esp_sa_record(FILE *f, const struct ipsec_sa *sa);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cost.h"
 #include "esp.h"
 #include "rec.h"
 
@@ -263,6 +264,26 @@ void mip6_ike_config_default(struct mip6_ike_config *cfg);
  */
 int mip6_dynamic_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_ike_config *cfg,
                      char *err, size_t err_len);
+
+/*
+ * Give a node a CPU that does its crypto work one job at a time: each ESP
+ * packet it sends or receives waits until the node has protected or
+ * verified it, behind earlier work, and so does each IKE computation.
+ * Costs come from costs (NULL: mip6_cost_defaults, measured by
+ * bench/crypto_cost, see docs/crypto-costs.md), multiplied by slowdown,
+ * e.g. 4 for a device 4 times slower than the machine they were measured
+ * on.  costs must outlive the run.  Returns 0, or -1 with a message in
+ * err for an invalid table or slowdown.  Without this call a node's
+ * crypto takes no simulated time, apart from the IKE delays.
+ */
+int mip6_mn_set_cpu(struct mip6_mn *mn, const struct mip6_cost_table *costs, double slowdown,
+                    char *err, size_t err_len);
+int mip6_ha_set_cpu(struct mip6_ha *ha, const struct mip6_cost_table *costs, double slowdown,
+                    char *err, size_t err_len);
+
+/* The fraction of the run so far that the node's CPU was busy; 0 without a CPU model. */
+double mip6_mn_cpu_utilization(const struct mip6_mn *mn);
+double mip6_ha_cpu_utilization(const struct mip6_ha *ha);
 
 /*
  * Give cfg the identity "mn<mn_index>.home.example" and a 32-byte shared

@@ -549,6 +549,9 @@ mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         receive_tunnel(mn, ifindex, pkt, len, uid, &p);
         return SIM_CONSUMED;
     case IP6_NH_ESP:
+        /* With a CPU model the packet waits until the node has verified it. */
+        if (mip6_defer_esp_input(&mn->node, mn_ingress, mn, ifindex, pkt, len, uid, &p))
+            return SIM_CONSUMED;
         /* RFC 3776 §3.2, §3.4: the SPI of a tunnel-mode SA marks the home
          * agent's tunnel; the others protect signalling (§3.1). */
         if (mip6_tunnel_esp_sa(&mn->node, pkt, &p))

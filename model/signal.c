@@ -116,6 +116,19 @@ mip6_send_signal(struct mip6_node *n, const struct mip6_out *out)
     enum rec_drop why = build_signal(n, out, &w, &sa);
     if (why == REC_DROP_NONE && sa && !out->care_of_src && !out->care_of_dst)
         first = IP6_NH_ESP;
+    /* A protected message leaves once the node's CPU has done the ESP work. */
+    if (why == REC_DROP_NONE && sa) {
+        struct mip6_emit e = {
+            .ifindex = out->ifindex,
+            .record_ifindex = out->ifindex,
+            .src = wire_src,
+            .dst = wire_dst,
+            .next_header = first,
+            .payload = buf,
+            .len = w.pos,
+        };
+        return mip6_emit(n, mip6_esp_work(n, sa, MIP6_COST_OUTBOUND, out->msg_len), &e);
+    }
     if (why == REC_DROP_NONE &&
         sim_ipv6_send(n->id, out->ifindex, wire_src, wire_dst, first, buf, w.pos, &uid) != SIM_OK)
         why = REC_DROP_SEND_FAILED;
@@ -126,9 +139,6 @@ mip6_send_signal(struct mip6_node *n, const struct mip6_out *out)
                           why);
         return why;
     }
-    if (sa)
-        mip6_record_built(n, out->ifindex, REC_ESP_PROTECT, wire_src, wire_dst, first, buf, w.pos,
-                          uid, 0, REC_DROP_NONE);
     return REC_DROP_NONE;
 }
 

@@ -60,7 +60,6 @@ send_esp(struct mip6_node *n, const struct mip6_tunnel_out *out, struct ipsec_sa
 {
     uint8_t buf[MIP6_MAX_PACKET];
     struct wr w = wr_init(buf, sizeof buf);
-    uint64_t outer_uid = 0;
 
     /* With dynamic keying the entry has no SA until key management
      * installs one; otherwise it needs a tunnel-mode SA. */
@@ -81,14 +80,21 @@ send_esp(struct mip6_node *n, const struct mip6_tunnel_out *out, struct ipsec_sa
     if (why != REC_DROP_NONE)
         return why;
 
-    if (sim_ipv6_send(n->id, out->ifindex, sa->tunnel_src, sa->tunnel_dst, IP6_NH_ESP, buf, w.pos,
-                      &outer_uid) != SIM_OK)
-        return REC_DROP_SEND_FAILED;
-    mip6_record_built(n, out->record_ifindex, REC_ENCAP, sa->tunnel_src, sa->tunnel_dst,
-                      IP6_NH_IPV6, out->inner, out->inner_len, outer_uid, out->inner_uid,
-                      REC_DROP_NONE);
-    mip6_record_built(n, out->record_ifindex, REC_ESP_PROTECT, sa->tunnel_src, sa->tunnel_dst,
-                      IP6_NH_ESP, buf, w.pos, outer_uid, 0, REC_DROP_NONE);
+    /* The packet leaves once the node's CPU has done the ESP work. */
+    struct mip6_emit e = {
+        .ifindex = out->ifindex,
+        .record_ifindex = out->record_ifindex,
+        .src = sa->tunnel_src,
+        .dst = sa->tunnel_dst,
+        .next_header = IP6_NH_ESP,
+        .payload = buf,
+        .len = w.pos,
+        .inner = out->inner,
+        .inner_len = out->inner_len,
+        .inner_uid = out->inner_uid,
+    };
+    /* mip6_emit records a failure to send itself, on the outer packet. */
+    mip6_emit(n, mip6_esp_work(n, sa, MIP6_COST_OUTBOUND, out->inner_len), &e);
     return REC_DROP_NONE;
 }
 

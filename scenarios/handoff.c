@@ -101,6 +101,10 @@ struct params {
     uint64_t ike_retries;
     double dh_cost_us;
     double auth_cost_us;
+    bool cpu_model;
+    double mn_slowdown;
+    double ha_slowdown;
+    const char *costs;
 };
 
 static struct params P = {
@@ -146,7 +150,14 @@ static struct params P = {
     .ike_retries = 5,
     .dh_cost_us = -1,
     .auth_cost_us = -1,
+    .cpu_model = false,
+    .mn_slowdown = 1,
+    .ha_slowdown = 1,
+    .costs = "",
 };
+
+/* The cost table of --costs, loaded by validate(). */
+static struct mip6_cost_table cost_table;
 
 static const struct cmdline_option OPTIONS[] = {
     {"seed", CMDLINE_UINT, &P.seed, NULL, 1, 4294967295.0,
@@ -241,6 +252,16 @@ static const struct cmdline_option OPTIONS[] = {
      "it from the built-in cost table for --dhGroup (docs/crypto-costs.md)"},
     {"authCost", CMDLINE_DOUBLE, &P.auth_cost_us, "us", -1, 1e8,
      "computation time of one IKE AUTH value or check; -1 takes it from the cost table"},
+    {"cpuModel", CMDLINE_BOOL, &P.cpu_model, NULL, 0, 1,
+     "give the mobile node and the home agent a CPU that does their crypto one job at a time, "
+     "so ESP and IKE work delays packets (costs: docs/crypto-costs.md)"},
+    {"mnSlowdown", CMDLINE_DOUBLE, &P.mn_slowdown, NULL, 0.001, 1e6,
+     "with --cpuModel, how many times slower the mobile node's CPU is than the one the cost "
+     "table was measured on"},
+    {"haSlowdown", CMDLINE_DOUBLE, &P.ha_slowdown, NULL, 0.001, 1e6,
+     "with --cpuModel, the same factor for the home agent"},
+    {"costs", CMDLINE_STRING, &P.costs, NULL, 0, 0,
+     "cost table file written by crypto_cost --output=FILE; empty uses the built-in table"},
     {"pcap", CMDLINE_BOOL, &P.pcap, NULL, 0, 1,
      "write pcap files of the mobile node, home agent and correspondent next to the database, "
      "and the ESP keys for Wireshark in <output>-esp_sa (with --keying=ikev2 also the IKE "
@@ -370,6 +391,17 @@ validate(void)
                 "saSoftBytes so that the rekey starts before the SA ends\n",
                 (unsigned long long)P.sa_soft_bytes, (unsigned long long)P.sa_hard_bytes);
         return false;
+    }
+    if (P.costs[0]) {
+        struct mip6_cost_error e;
+        cost_table = mip6_cost_defaults;
+        if (mip6_cost_load_file(&cost_table, P.costs, &e) != MIP6_COST_OK) {
+            fprintf(stderr,
+                    "mip6sec-handoff: invalid --costs file: %s (docs/crypto-costs.md gives the "
+                    "format)\n",
+                    e.message);
+            return false;
+        }
     }
     if (ikev2 && P.spd_mobile_node[0]) {
         fprintf(stderr, "mip6sec-handoff: --spdMobileNode loads manual keys; it cannot go with "
@@ -647,6 +679,14 @@ main(int argc, char **argv)
         else
             install_presets(mobile, home_agent, rec);
     }
+    if (P.cpu_model) {
+        const struct mip6_cost_table *costs = P.costs[0] ? &cost_table : NULL;
+        if (mip6_mn_set_cpu(mobile, costs, P.mn_slowdown, err, sizeof err) < 0 ||
+            mip6_ha_set_cpu(home_agent, costs, P.ha_slowdown, err, sizeof err) < 0) {
+            fprintf(stderr, "mip6sec-handoff: %s\n", err);
+            stop_before_run(rec, 2);
+        }
+    }
     if (P.spd_write[0]) {
         char path[1100];
         snprintf(path, sizeof path, "%s-mn.spd", P.spd_write);
@@ -734,6 +774,9 @@ main(int argc, char **argv)
     printf("mip6sec-handoff: %.1f s simulated, UDP to the home address: %llu sent, %llu "
            "received; events in %s\n",
            (double)t / 1e9, (unsigned long long)sent, (unsigned long long)received, P.output);
+    if (P.cpu_model)
+        printf("mip6sec-handoff: CPU busy %.3f%% at the mobile node, %.3f%% at the home agent\n",
+               100 * mip6_mn_cpu_utilization(mobile), 100 * mip6_ha_cpu_utilization(home_agent));
 
     int rc = rec_close(rec, status);
     mip6sec_destroy();
