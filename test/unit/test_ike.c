@@ -243,6 +243,9 @@ test_first_move_runs_ike_then_bu(void)
                                " WHERE node = 0 AND kind = 41)"),
                  1);
     CHECK_EQ_INT(drops(&w, w.ha_node, "esp_no_sa"), 0);
+    /* RFC 3776 §6.19: the home agent only responds. */
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_REQUEST_SENT), 0);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_RESPONSE_SENT), 4);
     teardown(&w);
 }
 
@@ -476,6 +479,13 @@ test_soft_lifetime_rekeys_before_hard(void)
     CHECK_EQ_INT(sa_events(&w, w.mn_node, "hard_expire", "bu"), 0);
     CHECK_EQ_INT(w.mn->node.ipsec.n_sas, 6);
     CHECK_EQ_INT(w.ha->node.ipsec.n_sas, 6);
+    /* The mobile node starts every rekey; the home agent only responds. */
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_REQUEST_SENT), 0);
+    /* Rekeys neither touch the binding nor drop traffic for want of an SA. */
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_BINDING_DELETE), 0);
+    CHECK(mip6_ha_binding(w.ha, w.hoa) != NULL);
+    CHECK_EQ_INT(drops(&w, w.ha_node, "esp_no_sa"), 0);
+    CHECK_EQ_INT(drops(&w, w.mn_node, "esp_no_sa"), 0);
     /* Old and new inbound SAs overlapped at the home agent. */
     CHECK_EQ_INT(query_int(&w, "SELECT count(*) FROM sa_lifetimes_v a JOIN sa_lifetimes_v b"
                                " ON a.node = b.node AND a.name = b.name AND a.direction = 'in'"
