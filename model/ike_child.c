@@ -260,10 +260,12 @@ volume_expired(void *ctx, struct ipsec_sa *sa, enum ipsec_expiry expiry)
 {
     struct ike_child *c = ctx;
 
+    /* ipsec_sa_count reports each limit once, and a soft one never after
+     * the hard one, so the timers need no further guard. */
     (void)sa;
     if (expiry == IPSEC_EXPIRY_HARD)
         mip6_timer_start(&c->hard, 0);
-    else if (!mip6_timer_armed(&c->hard))
+    else
         mip6_timer_start(&c->soft, 0);
 }
 

@@ -495,6 +495,50 @@ test_soft_lifetime_rekeys_before_hard(void)
     teardown(&w);
 }
 
+static void
+payload_byte_limit(struct mip6_ike_config *cfg)
+{
+    cfg->tunnel = MIP6_TUNNEL_ESP_ALL;
+    cfg->soft_bytes = 1000;
+    cfg->hard_lifetime_ns = 60 * S;
+}
+
+/* RFC 4301 §4.4.2.1: a soft byte limit starts a rekey even while a hard
+ * time limit runs. */
+static void
+test_soft_byte_limit_rekeys(void)
+{
+    struct world w;
+    uint8_t pkt[256], dst[16];
+    setup_with(&w, payload_byte_limit);
+    register_away(&w);
+    testnet_addr(dst, "2001:1:0:9::9");
+
+    for (uint8_t i = 0; i < 20; i++) {
+        uint8_t udp[108] = {0x30, 0x39, 0x13, 0x88, 0, 108, 0, 0, 0, 0, 0, i};
+        struct ip6_header h = {.payload_len = sizeof udp, .next_header = 17, .hop_limit = 64};
+        struct wr pw = wr_init(pkt, sizeof pkt);
+        memcpy(h.src, w.hoa, 16);
+        memcpy(h.dst, dst, 16);
+        ip6_write_header(&pw, &h);
+        wr_bytes(&pw, udp, sizeof udp);
+        testsim_send_local(w.mn_node, pkt, pw.pos);
+        testsim_run_until(sim_now_ns() + 10 * MS);
+    }
+    testsim_run_until(sim_now_ns() + S);
+
+    /* 20 inner packets of 148 bytes cross the 1000-byte soft limit of the
+     * first pair after 7 packets and of its replacement 7 packets later. */
+    CHECK_EQ_INT(query_int(&w, "SELECT count(*) FROM mobility_event WHERE node = 0 AND kind = 45"
+                               " AND value2 = 3"),
+                 2);
+    CHECK_EQ_INT(sa_events(&w, w.mn_node, "soft_expire", "payload"), 2);
+    CHECK_EQ_INT(sa_events(&w, w.mn_node, "delete", "payload"), 4);
+    CHECK_EQ_INT(sa_events(&w, w.mn_node, "hard_expire", "payload"), 0);
+    CHECK_EQ_INT(drops(&w, w.mn_node, "esp_no_outbound_sa"), 0);
+    teardown(&w);
+}
+
 /* RFC 4303 §3.3.3: a sequence number near the end starts a rekey. */
 static void
 test_sequence_space_forces_rekey(void)
@@ -775,8 +819,9 @@ CHECK_MAIN(TEST(test_first_move_runs_ike_then_bu), TEST(test_ike_uses_care_of_ad
            TEST(test_without_k_bit_ike_runs_again),
            TEST(test_identity_of_other_home_address_refused),
            TEST(test_wrong_key_fails_authentication), TEST(test_lost_request_is_retransmitted),
-           TEST(test_soft_lifetime_rekeys_before_hard), TEST(test_sequence_space_forces_rekey),
-           TEST(test_replayed_bu_dropped_by_window), TEST(test_bu_for_other_home_address_dropped),
+           TEST(test_soft_lifetime_rekeys_before_hard), TEST(test_soft_byte_limit_rekeys),
+           TEST(test_sequence_space_forces_rekey), TEST(test_replayed_bu_dropped_by_window),
+           TEST(test_bu_for_other_home_address_dropped),
            TEST(test_manual_keys_accept_replay_after_reboot),
            TEST(test_negotiated_keys_reject_replay_after_reboot),
            TEST(test_replay_inside_and_behind_window), TEST(test_bad_config_rejected))
