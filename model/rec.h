@@ -151,19 +151,24 @@ enum rec_mob {
     REC_MOB_IKE_RETRANSMIT = 40,        /* value = exchange type, value2 = attempt */
     REC_MOB_IKE_SA_UP = 41,             /* value = IKE version, value2 = setup time in ns */
     REC_MOB_IKE_SA_DOWN = 42,           /* value = IKE version */
-    REC_MOB_IKE_FAILED = 43,            /* value = Notify type, 0 after the last retransmission */
-    REC_MOB_IKE_SA_MOVED = 44,          /* address = the new care-of address */
-    REC_MOB_REKEY_START = 45,           /* value = inbound SPI of the old pair, value2 = kind */
-    REC_MOB_REKEY_DONE = 46,            /* value = old inbound SPI, value2 = new inbound SPI */
+    /* value = the Notify type, or 0 when the last retransmission went
+     * unanswered; value2 = the exchange type. */
+    REC_MOB_IKE_FAILED = 43,
+    REC_MOB_IKE_SA_MOVED = 44, /* address = the new care-of address, value = IKE version */
+    REC_MOB_REKEY_START = 45,  /* value = inbound SPI of the old pair, value2 = kind */
+    REC_MOB_REKEY_DONE = 46,   /* value = old inbound SPI, value2 = new inbound SPI */
 };
 
 /* Events in the life of an SA, for the sa_event table. */
 enum rec_sa_event {
-    REC_SA_INSTALL = 1,     /* added to the SAD */
-    REC_SA_OUTBOUND = 2,    /* outbound traffic of its SPD entry now uses it */
-    REC_SA_SOFT_EXPIRE = 3, /* soft lifetime reached; a rekey starts */
-    REC_SA_HARD_EXPIRE = 4, /* hard lifetime reached; removed */
-    REC_SA_DELETE = 5,      /* removed after a rekey, a Delete or the end of its IKE SA */
+    REC_SA_INSTALL = 1,  /* added to the SAD */
+    REC_SA_OUTBOUND = 2, /* outbound traffic of its SPD entry now uses it */
+    /* A limit of the pair was reached; the row names the pair's outbound
+     * SA.  At a soft limit the mobile node rekeys the pair; at a hard one
+     * the pair is removed. */
+    REC_SA_SOFT_EXPIRE = 3,
+    REC_SA_HARD_EXPIRE = 4,
+    REC_SA_DELETE = 5, /* removed after a rekey, a Delete or the end of its IKE SA */
 };
 
 /* The SA an sa_event row describes. */
@@ -171,7 +176,7 @@ struct rec_sa_info {
     uint32_t spi;
     int inbound;         /* 1 for an inbound SA */
     const char *name;    /* "SA1", or the traffic of a negotiated SA: "bu", "mpd", "rr", ... */
-    const char *keying;  /* "manual", "ikev2" or "ikev1" */
+    const char *keying;  /* "ikev2" or "ikev1"; manually keyed SAs are not recorded */
     const uint8_t *peer; /* the other end's address, or NULL */
     uint64_t packets;
     uint64_t bytes;

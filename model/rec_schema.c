@@ -364,10 +364,11 @@ mob_label(enum rec_mob mob)
         return (struct label){"ike_sa_down", "IKE SA deleted; value = IKE version"};
     case REC_MOB_IKE_FAILED:
         return (struct label){"ike_failed", "exchange failed; value = Notify type, 0 for a "
-                                            "timeout"};
+                                            "timeout, value2 = exchange type"};
     case REC_MOB_IKE_SA_MOVED:
         return (struct label){"ike_sa_moved", "IKE SA follows the care-of address (K bit); "
-                                              "address = new care-of address"};
+                                              "address = new care-of address, value = IKE "
+                                              "version"};
     case REC_MOB_REKEY_START:
         return (struct label){"rekey_start", "value = inbound SPI of the old pair, value2 = "
                                              "traffic kind"};
@@ -408,9 +409,11 @@ sa_event_label(enum rec_sa_event event)
     case REC_SA_OUTBOUND:
         return (struct label){"outbound", "outbound traffic of its SPD entry now uses the SA"};
     case REC_SA_SOFT_EXPIRE:
-        return (struct label){"soft_expire", "soft lifetime reached; a rekey starts"};
+        return (struct label){"soft_expire", "soft limit of the pair reached; the mobile node "
+                                             "rekeys it"};
     case REC_SA_HARD_EXPIRE:
-        return (struct label){"hard_expire", "hard lifetime reached; SA removed"};
+        return (struct label){"hard_expire", "hard limit of the pair reached; the pair is "
+                                             "removed"};
     case REC_SA_DELETE:
         return (struct label){"delete", "SA removed after a rekey, a Delete or its IKE SA's end"};
     }
