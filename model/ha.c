@@ -177,8 +177,7 @@ process_bu(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len,
     /* RFC 6275 §9.5.1: the sequence number must be newer than the last
      * accepted one, modulo 2^16; the BA then carries the last accepted. */
     if (b && !mh_seq_newer(bu->seq, b->last_seq)) {
-        rec_packet(ha->node.rec, sim_now_ns(), ha->node.id, ifindex, REC_DROP, pkt,
-                   len < 256 ? len : 256, len, uid, 0, REC_DROP_SEQ_OUT_OF_WINDOW);
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_SEQ_OUT_OF_WINDOW);
         send_ba(ha, in, MH_BA_SEQ_OUT_OF_WINDOW, b->last_seq, 0);
         return;
     }

@@ -55,6 +55,19 @@ send_bu(struct mip6_mn *mn)
     struct mh_msg bu = {.type = MH_BU};
     bool dereg = mn->bul.deregistration;
 
+    mn->bul.outstanding = true;
+    mip6_timer_start(&mn->retransmit_timer, mn->bul.timeout_ns);
+
+    /* RFC 3776 §6.19 steps 2-4: with dynamic keying and no SA yet, IKE
+     * runs from the care-of address first, and the BU goes when its SAs
+     * exist.  The retransmission timer restarts IKE if it fails. */
+    if (mn->ike && !ike_child_ready(mn->ike, IKE_CHILD_BU)) {
+        mn->bu_waits_for_keys = true;
+        ike_start(mn->ike, mn->bul.coa);
+        return;
+    }
+    mn->bu_waits_for_keys = false;
+
     /* RFC 6275 §11.8: every BU, retransmissions included, carries a new
      * sequence number. */
     mn->bul.seq++;
@@ -90,18 +103,6 @@ send_bu(struct mip6_mn *mn)
         .msg_len = w.pos,
         .ifindex = mn->cfg.ifindex,
     };
-    mn->bul.outstanding = true;
-    mip6_timer_start(&mn->retransmit_timer, mn->bul.timeout_ns);
-
-    /* RFC 3776 §6.19 steps 2-4: with dynamic keying and no SA yet, IKE
-     * runs from the care-of address first, and the BU goes when its SAs
-     * exist.  The retransmission timer restarts IKE if it fails. */
-    if (mn->ike && !ike_child_ready(mn->ike, IKE_CHILD_BU)) {
-        mn->bu_waits_for_keys = true;
-        ike_start(mn->ike, mn->bul.coa);
-        return;
-    }
-    mn->bu_waits_for_keys = false;
     if (mip6_send_signal(&mn->node, &out) == REC_DROP_NONE)
         record_mobility(mn, REC_MOB_BU_SENT, dereg ? mn->cfg.home_address : mn->bul.coa,
                         mn->bul.seq, bu.bu.lifetime);
