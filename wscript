@@ -40,6 +40,8 @@ def build(bld):
         'model/ike_child.c',
         'model/ikev1_crypto.c',
         'model/ikev1_msg.c',
+        'model/ikev1.c',
+        'model/ikev1_quick.c',
         'model/ikev2_crypto.c',
         'model/ikev2_decode.c',
         'model/ikev2_msg.c',

@@ -3,7 +3,8 @@
  * receives UDP port 500, retransmits requests (RFC 7296 §2.1), delays each
  * message by its computation cost, and follows the mobile node's moves
  * (RFC 3776 §6.19, RFC 6275 §10.3.1 and §11.7.1).  The exchanges are in
- * model/ikev2.c and the child SAs in model/ike_child.c.
+ * model/ikev2.c for IKEv2 and model/ikev1.c for IKEv1, and the child SAs
+ * in model/ike_child.c.
  */
 #include "ike.h"
 
@@ -16,6 +17,7 @@
 #include "sim.h"
 
 #define UDP_HEADER_LEN 8
+#define IKE_VERSION_OFFSET 17
 #define NS_PER_S 1000000000ull
 
 /* RFC 7296 §2.1 leaves the retransmission timers to implementations; a
@@ -46,27 +48,31 @@ mip6_ike_config_default(struct mip6_ike_config *cfg)
 int
 ike_version(const struct ike_node *k)
 {
-    (void)k;
-    return 2;
+    return k->cfg.keying == MIP6_KEYING_IKEV1 ? 1 : 2;
 }
 
 const char *
 ike_keying_name(const struct ike_node *k)
 {
-    (void)k;
-    return "ikev2";
+    return ike_version(k) == 1 ? "ikev1" : "ikev2";
 }
 
 void
 ike_rekey_child(struct ike_child *c)
 {
-    ikev2_rekey_child(c);
+    if (ike_version(c->ike->node) == 1)
+        ikev1_rekey_child(c);
+    else
+        ikev2_rekey_child(c);
 }
 
 void
 ike_next_child(struct ike_sa *sa)
 {
-    ikev2_next_child(sa);
+    if (ike_version(sa->node) == 1)
+        ikev1_next_child(sa);
+    else
+        ikev2_next_child(sa);
 }
 
 void
@@ -154,6 +160,15 @@ ike_log_keys(const struct ike_sa *sa)
 
     if (!f)
         return;
+    if (sa->v1) {
+        /* Wireshark 4.0's ikev1_decryption_table: the initiator cookie and
+         * the encryption key, in unquoted hex, separated by a comma. */
+        fprintf(f, "%016llx,", (unsigned long long)sa->spi_i);
+        write_hex(f, sa->v1->keys.enc_key, sa->v1->keys.enc_key_len);
+        fputc('\n', f);
+        fclose(f);
+        return;
+    }
     spi_key(spis, sa->spi_i, sa->spi_r);
     /* Wireshark 4.0's ikev2_decryption_table: SPIi, SPIr, SK_ei, SK_er,
      * encryption, SK_ai, SK_ar, integrity, with bare hex bytes.  The
@@ -240,7 +255,10 @@ transmit_response(struct ike_sa *sa)
 
     header_fields(sa->response_msg, sa->response_len, &exchange, &id);
     send_datagram(sa, sa->response_to, sa->response_msg, sa->response_len);
-    ike_record(sa->node, REC_MOB_IKE_RESPONSE_SENT, sa->response_to, exchange, id);
+    /* IKEv1 messages have no Response flag: an initiator's message is
+     * recorded as a request, even when it needs no reply. */
+    ike_record(sa->node, sa->initiator ? REC_MOB_IKE_REQUEST_SENT : REC_MOB_IKE_RESPONSE_SENT,
+               sa->response_to, exchange, id);
 }
 
 /* The computation delay of the last message is over: send it. */
@@ -360,6 +378,15 @@ ike_sa_new(struct ike_node *k, bool initiator, const uint8_t local[16], const ui
     return sa;
 }
 
+struct ike_sa *
+ike_sa_find(const struct ike_node *k, uint64_t spi_i, uint64_t spi_r)
+{
+    uint8_t key[16];
+
+    spi_key(key, spi_i, spi_r);
+    return addrmap_get(&k->by_spi, key);
+}
+
 bool
 ike_sa_index(struct ike_sa *sa)
 {
@@ -419,6 +446,7 @@ ike_sa_delete(struct ike_sa *sa)
 
     mip6_timer_release(&sa->retransmit);
     mip6_timer_release(&sa->compute);
+    ikev1_free(sa);
     ikev2_dh_free(&sa->dh);
     ikev2_dh_free(&sa->request_dh);
     free(sa->msg1);
@@ -494,6 +522,20 @@ ike_receive(struct ike_node *k, uint32_t ifindex, const uint8_t *pkt, size_t len
     }
     const uint8_t *msg = udp + UDP_HEADER_LEN;
     size_t msg_len = udp_len - UDP_HEADER_LEN;
+
+    /* The version is byte 17 in both ISAKMP (RFC 2408 §3.1) and IKEv2
+     * (RFC 7296 §3.1).  A node runs the one version its keying names. */
+    int major = msg_len > IKE_VERSION_OFFSET ? msg[IKE_VERSION_OFFSET] >> 4 : 0;
+    if ((major == 1 || major == 2) && major != ike_version(k)) {
+        drop(k, ifindex, pkt, len, uid, REC_DROP_IKE_NO_PROPOSAL);
+        return true;
+    }
+    if (ike_version(k) == 1) {
+        enum rec_drop why = ikev1_receive(k, msg, msg_len, p->hdr.src, p->hdr.dst);
+        if (why != REC_DROP_NONE)
+            drop(k, ifindex, pkt, len, uid, why);
+        return true;
+    }
 
     struct ikev2_header h;
     if (ikev2_read_header(msg, msg_len, &h) != IKEV2_OK) {
@@ -576,7 +618,10 @@ start_sa(struct ike_node *k, const uint8_t local[16])
         ike_sa_delete(sa);
         return;
     }
-    ikev2_start(sa);
+    if (ike_version(k) == 1)
+        ikev1_start(sa);
+    else
+        ikev2_start(sa);
 }
 
 void

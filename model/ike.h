@@ -8,6 +8,11 @@
  * the mobile node is (RFC 3776 §6.19), and in this model it never starts
  * an exchange later either.  The mobile node also starts every rekey.
  *
+ * With MIP6_KEYING_IKEV1 the same roles run IKEv1 (RFC 2409) as RFC
+ * 3776 §4.4 describes it: aggressive mode with a pre-shared key, then one
+ * quick mode per child SA pair.  An "IKE SA" is then an ISAKMP SA, and
+ * its SPIs are the two cookies.
+ *
  * Every mobile node has one IKE SA at a time (two while a new one
  * replaces the old after a move without the K bit) and, under it, one
  * child SA pair for each kind of traffic RFC 3776 §5.3 protects: BU/BA,
@@ -24,6 +29,7 @@
 #include <stdint.h>
 
 #include "addrmap.h"
+#include "ikev1_crypto.h"
 #include "ikev2_crypto.h"
 #include "ikev2_msg.h"
 #include "mip6.h"
@@ -42,10 +48,12 @@ enum ike_child_kind {
 /* Both ends of a child SA pair can coexist with the pair it replaces. */
 #define IKE_MAX_CHILDREN (2 * IKE_CHILD_KINDS)
 
+/* In IKEv1 the first message of aggressive mode takes the place of the
+ * IKE_SA_INIT request, and HASH_I that of the IKE_AUTH request. */
 enum ike_state {
     IKE_INIT_SENT = 1,   /* initiator: IKE_SA_INIT request sent */
     IKE_HALF_OPEN = 2,   /* responder: IKE_SA_INIT response sent */
-    IKE_AUTH_SENT = 3,   /* initiator: IKE_AUTH request sent */
+    IKE_AUTH_SENT = 3,   /* initiator: IKE_AUTH request sent, or HASH_I being computed */
     IKE_ESTABLISHED = 4, /* authenticated */
     IKE_DEAD = 5,        /* deleted or failed; freed when no event refers to it */
 };
@@ -77,6 +85,55 @@ enum ike_request {
     IKE_REQ_REKEY_CHILD,
     IKE_REQ_DELETE_CHILD,
     IKE_REQ_DELETE_IKE,
+};
+
+/* An old child SA pair kept after its Delete for the packets still in flight. */
+struct ikev1_removal {
+    uint32_t spi; /* the pair's inbound SPI; 0 for a free entry */
+    uint64_t at_ns;
+};
+
+/*
+ * The IKEv1 part of an ISAKMP SA (RFC 2409), behind ike_sa.v1.  The
+ * cookies are ike_sa.spi_i and spi_r, and the phase-1 nonces ni and nr.
+ */
+struct ikev1_state {
+    struct ikev1_keys keys; /* SKEYID, SKEYID_d, _a, _e and the AES key */
+    /* The last CBC block of phase 1, from which each phase-2 IV is
+     * derived (RFC 2409 Appendix B). */
+    uint8_t phase1_iv[IKEV1_BLOCK_LEN];
+
+    /* Until HASH_I is checked: what HASH_I covers besides the keys and
+     * cookies (RFC 2409 §5).  gxi is kept by the responder only. */
+    uint8_t gxi[IKEV1_MAX_KE_LEN];
+    uint16_t gxi_len;
+    uint8_t *sai_b; /* the body of the initiator's SA payload */
+    size_t sai_b_len;
+    struct ikev1_id idii;
+    uint8_t hash_i[IKEV1_MAX_PRF_LEN]; /* initiator: message 3, computed with the keys */
+    /* Initiator: HASH_I leaves when its computation is done.  Responder:
+     * a half-open SA goes when the initiator has stopped retransmitting. */
+    struct mip6_timer phase1_timer;
+
+    /* The current quick mode.  At the initiator its message id is
+     * ike_sa.request_id. */
+    uint32_t qm_id;
+    uint8_t qm_iv[IKEV1_BLOCK_LEN]; /* IV of the exchange's next message */
+    uint8_t qm_ni[IKEV1_MAX_NONCE_LEN];
+    uint16_t qm_ni_len;
+    uint8_t qm_nr[IKEV1_MAX_NONCE_LEN];
+    uint16_t qm_nr_len;
+    uint8_t *qm_first; /* responder: message 1 as received, to recognise a retransmission */
+    size_t qm_first_len;
+    bool qm_wait_hash3; /* responder: message 2 went, HASH(3) has not come */
+    uint32_t qm_spi_in; /* responder: the inbound SPI of the pair the exchange installed */
+    uint32_t recent[8]; /* ids of the last phase-2 exchanges the peer started, against replays */
+    unsigned recent_next;
+
+    struct ikev1_removal removals[IKE_MAX_CHILDREN];
+    uint64_t remove_sa_ns; /* when the ISAKMP SA itself goes after its Delete; 0 never */
+    bool delete_sent;      /* the Delete of this ISAKMP SA went */
+    struct mip6_timer removal_timer;
 };
 
 struct ike_sa {
@@ -135,6 +192,8 @@ struct ike_sa {
 
     struct ike_child children[IKE_MAX_CHILDREN];
     uint32_t wanted; /* initiator: bit per ike_child_kind still to create */
+
+    struct ikev1_state *v1; /* IKEv1 only, else NULL */
 };
 
 /*
@@ -245,7 +304,12 @@ void ike_send_request(struct ike_sa *sa, enum ike_request what, uint8_t exchange
 /* The response to the outstanding request arrived. */
 void ike_request_done(struct ike_sa *sa);
 
-/* Send a response to to after delay_ns, and keep it for a retransmitted request. */
+/*
+ * Send a response to to after delay_ns, and keep it for a retransmitted
+ * request.  An IKEv1 initiator sends with it, with delay_ns 0, the
+ * messages that get no reply: HASH_I, HASH(3) and Informational
+ * exchanges.  The event records the message as a request then.
+ */
 void ike_send_response(struct ike_sa *sa, const uint8_t to[16], const uint8_t *msg, size_t len,
                        uint64_t delay_ns);
 
@@ -255,6 +319,9 @@ void ike_resend_response(struct ike_sa *sa, const uint8_t to[16]);
 /* Create an IKE SA; NULL when out of memory.  The initiator's gets SPIi. */
 struct ike_sa *ike_sa_new(struct ike_node *k, bool initiator, const uint8_t local[16],
                           const uint8_t remote[16]);
+
+/* The IKE SA with these SPIs (IKEv1: cookies), or NULL. */
+struct ike_sa *ike_sa_find(const struct ike_node *k, uint64_t spi_i, uint64_t spi_r);
 
 /* Make the SA findable by its SPIs; false when out of memory. */
 bool ike_sa_index(struct ike_sa *sa);
@@ -274,10 +341,10 @@ void ike_sa_delete(struct ike_sa *sa);
 /* Append an IKE SA's keys to the node's IKE key log, if it keeps one. */
 void ike_log_keys(const struct ike_sa *sa);
 
-/* The IKE major version the node runs (2), for events. */
+/* The IKE major version the node runs (1 or 2), for events. */
 int ike_version(const struct ike_node *k);
 
-/* The keying name for SA events: "ikev2". */
+/* The keying name for SA events: "ikev1" or "ikev2". */
 const char *ike_keying_name(const struct ike_node *k);
 
 /* Rekey a child SA pair, or create the next wanted one, with the node's protocol. */
@@ -364,5 +431,55 @@ void ikev2_delete_ike(struct ike_sa *sa);
 enum rec_drop ikev2_process(struct ike_node *k, struct ike_sa *sa, const uint8_t *raw,
                             size_t raw_len, const struct ikev2_msg *msg, const uint8_t src[16],
                             const uint8_t dst[16]);
+
+/* ----- model/ikev1.c: IKEv1 phase 1 and the input of every IKEv1 message ----- */
+
+/* Initiator: send the first message of aggressive mode (RFC 2409 §5.4). */
+void ikev1_start(struct ike_sa *sa);
+
+/*
+ * Process an ISAKMP message (version 1.0) that arrived at the node: find
+ * its SA, decrypt and decode it, and act.  raw is the UDP payload.
+ * Returns REC_DROP_NONE, or why the message was dropped; the caller
+ * records the drop.
+ */
+enum rec_drop ikev1_receive(struct ike_node *k, const uint8_t *raw, size_t len,
+                            const uint8_t src[16], const uint8_t dst[16]);
+
+/* Free the IKEv1 state of an SA, from ike_sa_delete. */
+void ikev1_free(struct ike_sa *sa);
+
+/* Clear out_msg and fill in its header for a message of the SA. */
+struct ikev1_msg *ikev1_begin(struct ikev1_msg *out_msg, const struct ike_sa *sa, uint8_t exchange,
+                              uint32_t message_id);
+
+/* The IV of the first message of a phase-2 exchange (RFC 2409 Appendix B). */
+bool ikev1_first_iv(const struct ike_sa *sa, uint32_t message_id, uint8_t iv[IKEV1_BLOCK_LEN]);
+
+/* A random message id for a new phase-2 exchange, never 0, which marks phase 1. */
+uint32_t ikev1_new_message_id(struct ike_sa *sa);
+
+/* ----- model/ikev1_quick.c: quick mode and Informational exchanges ----- */
+
+/* Initiator: create the next wanted child SA pair, if any and idle. */
+void ikev1_next_child(struct ike_sa *sa);
+
+/* Initiator: rekey a child SA pair with a new quick mode for its kind. */
+void ikev1_rekey_child(struct ike_child *c);
+
+/* Initiator: delete an ISAKMP SA with an Informational exchange (RFC 2409 §5.7). */
+void ikev1_delete_ike(struct ike_sa *sa);
+
+/*
+ * Process a decoded quick mode or Informational message of an
+ * established ISAKMP SA.  raw is the message as received.  Returns
+ * REC_DROP_NONE, or why it was dropped.
+ */
+enum rec_drop ikev1_quick_process(struct ike_sa *sa, const struct ikev1_msg *m, const uint8_t *raw,
+                                  size_t raw_len, const uint8_t src[16]);
+enum rec_drop ikev1_informational_process(struct ike_sa *sa, const struct ikev1_msg *m);
+
+/* Run the removals of old pairs and of the SA itself that are due (ikev1_state.removals). */
+void ikev1_removals_due(void *owner);
 
 #endif /* MIP6SEC_IKE_H */

@@ -1,7 +1,8 @@
 /*
  * keys_dynamic.c - set up dynamic keying between a mobile node and its
- * home agent (RFC 3776 §4.4 and §5.3, RFC 4877): check the configuration,
- * create the key management of both nodes and their SPD entries.
+ * home agent with IKEv2 (RFC 4877) or IKEv1 (RFC 3776 §4.4 and §5.3):
+ * check the configuration, create the key management of both nodes and
+ * their SPD entries.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -19,10 +20,10 @@
 static bool
 check_config(const struct mip6_ike_config *cfg, char *err, size_t err_len)
 {
-    if (cfg->keying != MIP6_KEYING_IKEV2) {
+    if (cfg->keying != MIP6_KEYING_IKEV2 && cfg->keying != MIP6_KEYING_IKEV1) {
         snprintf(err, err_len,
-                 "dynamic keying: keying %d is not IKEv2; set keying to MIP6_KEYING_IKEV2, or "
-                 "use mip6_manual_sas for manual keys",
+                 "dynamic keying: keying %d is neither IKEv2 nor IKEv1; set keying to "
+                 "MIP6_KEYING_IKEV2 or MIP6_KEYING_IKEV1, or use mip6_manual_sas for manual keys",
                  (int)cfg->keying);
         return false;
     }
@@ -32,6 +33,14 @@ check_config(const struct mip6_ike_config *cfg, char *err, size_t err_len)
                  "dynamic keying: invalid tunnel protection %d; use MIP6_TUNNEL_ESP_NONE, "
                  "MIP6_TUNNEL_ESP_RR or MIP6_TUNNEL_ESP_ALL",
                  (int)cfg->tunnel);
+        return false;
+    }
+    /* The IKEv1 code derives keys over MODP groups only (model/ikev1_crypto.h). */
+    if (cfg->keying == MIP6_KEYING_IKEV1 && cfg->dh_group != IKEV2_DH_MODP_2048) {
+        snprintf(err, err_len,
+                 "dynamic keying: Diffie-Hellman group %u is not supported with IKEv1, which "
+                 "uses MODP groups only; set dh_group to 14 (MODP-2048)",
+                 cfg->dh_group);
         return false;
     }
     if (cfg->dh_group != IKEV2_DH_CURVE25519 && cfg->dh_group != IKEV2_DH_MODP_2048) {
@@ -102,8 +111,8 @@ check_config(const struct mip6_ike_config *cfg, char *err, size_t err_len)
 static bool
 same_responder_settings(const struct mip6_ike_config *a, const struct mip6_ike_config *b)
 {
-    return a->tunnel == b->tunnel && a->k_bit == b->k_bit && a->dh_group == b->dh_group &&
-           a->esn == b->esn && a->replay_window == b->replay_window &&
+    return a->keying == b->keying && a->tunnel == b->tunnel && a->k_bit == b->k_bit &&
+           a->dh_group == b->dh_group && a->esn == b->esn && a->replay_window == b->replay_window &&
            a->hard_lifetime_ns == b->hard_lifetime_ns && a->soft_bytes == b->soft_bytes &&
            a->hard_bytes == b->hard_bytes && a->seq_margin == b->seq_margin &&
            a->dh_cost_ns == b->dh_cost_ns && a->auth_cost_ns == b->auth_cost_ns;

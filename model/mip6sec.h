@@ -208,6 +208,9 @@ int mip6_tunnel_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_tu
 enum mip6_keying {
     MIP6_KEYING_MANUAL = 0, /* RFC 3776 §5.2: mip6_manual_sas and mip6_tunnel_sas */
     MIP6_KEYING_IKEV2 = 1,  /* RFC 4877: IKEv2 from the care-of address */
+    /* RFC 3776 §4.4, §5.3: IKEv1 from the care-of address, aggressive mode
+     * with a pre-shared key, then quick mode for each SA pair. */
+    MIP6_KEYING_IKEV1 = 2,
 };
 
 /* Dynamic keying of one mobile node and its home agent. */
@@ -218,10 +221,11 @@ struct mip6_ike_config {
      * agent), so that the IKE SA moves with the care-of address.  Without
      * it IKE runs again from each new care-of address. */
     bool k_bit;
-    bool pfs;          /* a Diffie-Hellman exchange in every CREATE_CHILD_SA */
-    uint16_t dh_group; /* 31 (Curve25519, the default) or 14 (MODP-2048) */
+    bool pfs; /* a Diffie-Hellman exchange in every CREATE_CHILD_SA or quick mode */
+    /* 31 (Curve25519, the default) or 14 (MODP-2048); IKEv1 takes 14 only. */
+    uint16_t dh_group;
     char identity[64]; /* the mobile node's IDi, an ID_FQDN such as "mn1.home.example" */
-    uint8_t psk[64];   /* shared key for AUTH (RFC 7296 §2.15) */
+    uint8_t psk[64];   /* shared key for AUTH (RFC 7296 §2.15) or SKEYID (RFC 2409 §5.4) */
     uint8_t psk_len;
     /* Child SA lifetimes (RFC 4301 §4.4.2.1); 0 means no limit.  The mobile
      * node rekeys at the soft limits; either side removes an SA at a hard one. */
@@ -303,9 +307,9 @@ int mip6_mn_log_esp_sas(struct mip6_mn *mn, const char *path, char *err, size_t 
 /*
  * With dynamic keying, append the keys of each IKE SA the mobile node
  * sets up from now on to path, as records of Wireshark's
- * ikev2_decryption_table, so that tshark can decrypt the Encrypted
- * payloads of a capture.  The file is created empty.  Returns 0, or -1
- * with a message in err.
+ * ikev2_decryption_table (IKEv1: ikev1_decryption_table), so that tshark
+ * can decrypt the encrypted payloads of a capture.  The file is created
+ * empty.  Returns 0, or -1 with a message in err.
  */
 int mip6_mn_log_ike_keys(struct mip6_mn *mn, const char *path, char *err, size_t err_len);
 

@@ -139,7 +139,7 @@ static struct params P = {
     .keying = "manual",
     .k_bit = true,
     .pfs = false,
-    .dh_group = 31,
+    .dh_group = 0,
     .sa_soft_lifetime_s = 0,
     .sa_hard_lifetime_s = 0,
     .sa_soft_bytes = 0,
@@ -221,15 +221,18 @@ static const struct cmdline_option OPTIONS[] = {
      "write both nodes' SAs and SPD as installed to <spdWrite>-mn.spd and <spdWrite>-ha.spd, "
      "to edit and load with --spdMobileNode and --spdHomeAgent"},
     {"keying", CMDLINE_STRING, &P.keying, NULL, 0, 0,
-     "how the SAs between mobile node and home agent get keys: manual (RFC 3776 section 5.2) "
-     "or ikev2 (RFC 4877: IKEv2 from the care-of address before the first BU)"},
+     "how the SAs between mobile node and home agent get keys: manual (RFC 3776 section 5.2), "
+     "ikev2 (RFC 4877: IKEv2 from the care-of address before the first BU) or ikev1 (RFC 3776 "
+     "section 4.4: IKEv1 aggressive mode with a pre-shared key, then quick mode)"},
     {"kBit", CMDLINE_BOOL, &P.k_bit, NULL, 0, 1,
-     "with --keying=ikev2, set the K bit in BU and BA so the IKE SA moves with the care-of "
-     "address; false runs IKE again after every move (RFC 6275 section 11.7.1)"},
+     "with --keying=ikev2 or ikev1, set the K bit in BU and BA so the IKE SA moves with the "
+     "care-of address; false runs IKE again after every move (RFC 6275 section 11.7.1)"},
     {"pfs", CMDLINE_BOOL, &P.pfs, NULL, 0, 1,
-     "with --keying=ikev2, a Diffie-Hellman exchange in every CREATE_CHILD_SA"},
-    {"dhGroup", CMDLINE_UINT, &P.dh_group, NULL, 1, 65535,
-     "IKEv2 Diffie-Hellman group: 31 (Curve25519) or 14 (MODP-2048)"},
+     "with --keying=ikev2 or ikev1, a Diffie-Hellman exchange in every CREATE_CHILD_SA or "
+     "quick mode"},
+    {"dhGroup", CMDLINE_UINT, &P.dh_group, NULL, 0, 65535,
+     "Diffie-Hellman group: 31 (Curve25519, IKEv2 only) or 14 (MODP-2048); 0 picks 31 for "
+     "ikev2 and 14 for ikev1"},
     {"saSoftLifetime", CMDLINE_DOUBLE, &P.sa_soft_lifetime_s, "s", 0, 1e7,
      "child SA age at which the mobile node rekeys; 0 never"},
     {"saHardLifetime", CMDLINE_DOUBLE, &P.sa_hard_lifetime_s, "s", 0, 1e7,
@@ -264,8 +267,8 @@ static const struct cmdline_option OPTIONS[] = {
      "cost table file written by crypto_cost --output=FILE; empty uses the built-in table"},
     {"pcap", CMDLINE_BOOL, &P.pcap, NULL, 0, 1,
      "write pcap files of the mobile node, home agent and correspondent next to the database, "
-     "and the ESP keys for Wireshark in <output>-esp_sa (with --keying=ikev2 also the IKE "
-     "keys in <output>-ikev2_decryption_table)"},
+     "and the ESP keys for Wireshark in <output>-esp_sa (with --keying=ikev2 or ikev1 also the "
+     "IKE keys in <output>-ikev2_decryption_table or <output>-ikev1_decryption_table)"},
 };
 
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
@@ -350,10 +353,22 @@ validate(void)
                 (unsigned long long)P.packet_size, MAX_PACKET_SIZE_ESP_PAYLOAD);
         return false;
     }
-    bool ikev2 = strcmp(P.keying, "ikev2") == 0;
-    if (!ikev2 && strcmp(P.keying, "manual") != 0) {
-        fprintf(stderr, "mip6sec-handoff: invalid value '%s' for --keying: use manual or ikev2\n",
+    bool ikev1 = strcmp(P.keying, "ikev1") == 0;
+    bool dynamic = ikev1 || strcmp(P.keying, "ikev2") == 0;
+    if (!dynamic && strcmp(P.keying, "manual") != 0) {
+        fprintf(stderr,
+                "mip6sec-handoff: invalid value '%s' for --keying: use manual, ikev2 or ikev1\n",
                 P.keying);
+        return false;
+    }
+    if (P.dh_group == 0)
+        P.dh_group = ikev1 ? 14 : 31;
+    /* The IKEv1 code derives keys over MODP groups only. */
+    if (ikev1 && P.dh_group != 14) {
+        fprintf(stderr,
+                "mip6sec-handoff: invalid value %llu for --dhGroup with --keying=ikev1: IKEv1 "
+                "runs MODP groups only; use --dhGroup=14 (MODP-2048)\n",
+                (unsigned long long)P.dh_group);
         return false;
     }
     /* The IKE options are checked with any --keying, before the database
@@ -403,9 +418,11 @@ validate(void)
             return false;
         }
     }
-    if (ikev2 && P.spd_mobile_node[0]) {
-        fprintf(stderr, "mip6sec-handoff: --spdMobileNode loads manual keys; it cannot go with "
-                        "--keying=ikev2\n");
+    if (dynamic && P.spd_mobile_node[0]) {
+        fprintf(stderr,
+                "mip6sec-handoff: --spdMobileNode loads manual keys; it cannot go with "
+                "--keying=%s\n",
+                P.keying);
         return false;
     }
     if (P.prefix_change_s >= P.duration_s) {
@@ -473,7 +490,7 @@ install_presets(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *
     }
 }
 
-/* Set up IKEv2 between mobile node and home agent (--keying=ikev2). */
+/* Set up IKEv2 or IKEv1 between mobile node and home agent (--keying=ikev2 or ikev1). */
 static void
 install_dynamic(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *rec)
 {
@@ -481,7 +498,7 @@ install_dynamic(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *
     struct mip6_ike_config cfg;
 
     mip6_ike_config_default(&cfg);
-    cfg.keying = MIP6_KEYING_IKEV2;
+    cfg.keying = strcmp(P.keying, "ikev1") == 0 ? MIP6_KEYING_IKEV1 : MIP6_KEYING_IKEV2;
     cfg.tunnel = strcmp(P.tunnel_esp, "all") == 0  ? MIP6_TUNNEL_ESP_ALL
                  : strcmp(P.tunnel_esp, "rr") == 0 ? MIP6_TUNNEL_ESP_RR
                                                    : MIP6_TUNNEL_ESP_NONE;
@@ -674,7 +691,7 @@ main(int argc, char **argv)
             stop_before_run(rec, 2);
         }
     } else {
-        if (strcmp(P.keying, "ikev2") == 0)
+        if (strcmp(P.keying, "manual") != 0)
             install_dynamic(mobile, home_agent, rec);
         else
             install_presets(mobile, home_agent, rec);
@@ -741,11 +758,12 @@ main(int argc, char **argv)
         check(mip6sec_pcap(cn, cn_if, stem), "pcap", rec);
         snprintf(path, sizeof path, "%s-esp_sa", stem);
         /* Negotiated SAs do not exist yet: they are logged as they come. */
-        int rc = strcmp(P.keying, "ikev2") == 0
-                     ? mip6_mn_log_esp_sas(mobile, path, err, sizeof err)
-                     : mip6_export_esp_sas(mobile, path, 0, err, sizeof err);
-        if (rc == 0 && strcmp(P.keying, "ikev2") == 0) {
-            snprintf(path, sizeof path, "%s-ikev2_decryption_table", stem);
+        bool dynamic = strcmp(P.keying, "manual") != 0;
+        int rc = dynamic ? mip6_mn_log_esp_sas(mobile, path, err, sizeof err)
+                         : mip6_export_esp_sas(mobile, path, 0, err, sizeof err);
+        if (rc == 0 && dynamic) {
+            /* The table Wireshark reads: ikev1_ or ikev2_decryption_table. */
+            snprintf(path, sizeof path, "%s-%s_decryption_table", stem, P.keying);
             rc = mip6_mn_log_ike_keys(mobile, path, err, sizeof err);
         }
         if (rc < 0)
