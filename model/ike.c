@@ -67,6 +67,15 @@ ike_rekey_child(struct ike_child *c)
 }
 
 void
+ike_notify_expired(struct ike_sa *sa, uint32_t spi_in)
+{
+    /* NOTE: with IKEv1 the peer is not told and keeps its half of the
+     * pair until its own hard limit. */
+    if (ike_version(sa->node) == 2)
+        ikev2_delete_spi(sa, spi_in);
+}
+
+void
 ike_next_child(struct ike_sa *sa)
 {
     if (ike_version(sa->node) == 1)
@@ -255,9 +264,13 @@ transmit_response(struct ike_sa *sa)
 
     header_fields(sa->response_msg, sa->response_len, &exchange, &id);
     send_datagram(sa, sa->response_to, sa->response_msg, sa->response_len);
-    /* IKEv1 messages have no Response flag: an initiator's message is
-     * recorded as a request, even when it needs no reply. */
-    ike_record(sa->node, sa->initiator ? REC_MOB_IKE_REQUEST_SENT : REC_MOB_IKE_RESPONSE_SENT,
+    /* IKEv2 marks responses with the Response flag (RFC 7296 §3.1).  IKEv1
+     * messages have none: an initiator's message is recorded as a
+     * request, even when it needs no reply. */
+    bool request = sa->initiator;
+    if (sa->response_len > IKE_VERSION_OFFSET + 2 && sa->response_msg[IKE_VERSION_OFFSET] >> 4 == 2)
+        request = !(sa->response_msg[IKE_VERSION_OFFSET + 2] & IKEV2_FLAG_RESPONSE);
+    ike_record(sa->node, request ? REC_MOB_IKE_REQUEST_SENT : REC_MOB_IKE_RESPONSE_SENT,
                sa->response_to, exchange, id);
 }
 
@@ -542,12 +555,9 @@ ike_receive(struct ike_node *k, uint32_t ifindex, const uint8_t *pkt, size_t len
         drop(k, ifindex, pkt, len, uid, REC_DROP_IKE_MALFORMED);
         return true;
     }
+    /* Either end may send requests: the home agent sends one only to
+     * delete a pair that reached its hard limit (ikev2_process checks). */
     bool response = h.flags & IKEV2_FLAG_RESPONSE;
-    /* Requests go to the responder and responses to the initiator only. */
-    if (response == k->responder) {
-        drop(k, ifindex, pkt, len, uid, REC_DROP_IKE_UNEXPECTED);
-        return true;
-    }
 
     struct ike_sa *sa = NULL;
     if (k->responder && h.exchange == IKEV2_IKE_SA_INIT && h.spi_r == 0) {

@@ -351,6 +351,9 @@ const char *ike_keying_name(const struct ike_node *k);
 void ike_rekey_child(struct ike_child *c);
 void ike_next_child(struct ike_sa *sa);
 
+/* Tell the peer that the pair whose inbound SPI was spi_in is gone. */
+void ike_notify_expired(struct ike_sa *sa, uint32_t spi_in);
+
 /* Record a key management event at the node. */
 void ike_record(struct ike_node *k, enum rec_mob kind, const uint8_t *addr, int64_t value,
                 int64_t value2);
@@ -422,6 +425,13 @@ void ikev2_rekey_child(struct ike_child *c);
 
 /* Initiator: delete an IKE SA with an INFORMATIONAL exchange (RFC 7296 §1.4.1). */
 void ikev2_delete_ike(struct ike_sa *sa);
+
+/*
+ * Either end: send an INFORMATIONAL Delete for a pair already removed
+ * here, whose inbound SPI was spi_in (RFC 7296 §1.4.1), unless another
+ * request is outstanding.
+ */
+void ikev2_delete_spi(struct ike_sa *sa, uint32_t spi_in);
 
 /*
  * Process a decoded message for an IKE SA (NULL: a new IKE_SA_INIT

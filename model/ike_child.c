@@ -244,9 +244,16 @@ hard_expired(void *owner)
     struct ike_child *c = owner;
     struct ike_sa *sa = c->ike;
     enum ike_child_kind kind = c->kind;
+    uint32_t spi_in = c->in->esp.spi;
+    bool in_use = !c->replaced;
 
     record_sa(c, c->out, REC_SA_HARD_EXPIRE);
     ike_child_remove(c);
+    /* RFC 7296 §1.4.1: the peer deletes its half too, so that it stops
+     * sending on a pair this end can no longer receive on.  A replaced
+     * pair is being deleted already. */
+    if (in_use && sa->state == IKE_ESTABLISHED)
+        ike_notify_expired(sa, spi_in);
     /* The mobile node needs this kind of traffic protected again. */
     if (sa->initiator && sa->state == IKE_ESTABLISHED && sa->peer->current == sa) {
         sa->wanted |= 1u << kind;

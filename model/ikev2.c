@@ -312,7 +312,11 @@ ikev2_process(struct ike_node *k, struct ike_sa *sa, const uint8_t *raw, size_t 
     if (!sa)
         return respond_init(k, raw, raw_len, msg, src, dst);
 
-    if (!k->responder) {
+    /* The home agent's only requests are INFORMATIONAL Deletes. */
+    if (k->responder && (msg->hdr.flags & IKEV2_FLAG_RESPONSE))
+        return exchange == IKEV2_INFORMATIONAL ? ikev2_informational_response(sa, msg)
+                                               : REC_DROP_IKE_UNEXPECTED;
+    if (!k->responder && (msg->hdr.flags & IKEV2_FLAG_RESPONSE)) {
         switch (exchange) {
         case IKEV2_IKE_SA_INIT:
             return init_response(sa, raw, raw_len, msg);
@@ -326,6 +330,10 @@ ikev2_process(struct ike_node *k, struct ike_sa *sa, const uint8_t *raw, size_t 
             return REC_DROP_IKE_UNEXPECTED;
         }
     }
+
+    /* The mobile node takes only INFORMATIONAL requests from the home agent. */
+    if (!k->responder && exchange != IKEV2_INFORMATIONAL)
+        return REC_DROP_IKE_UNEXPECTED;
 
     /* RFC 7296 §2.1: a retransmitted request gets the same response again. */
     if (msg->hdr.message_id + 1 == sa->peer_next_id) {

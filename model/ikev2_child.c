@@ -222,18 +222,23 @@ ikev2_rekey_child(struct ike_child *c)
     send_child_request(sa, c->kind, c);
 }
 
+/*
+ * Send an INFORMATIONAL Delete: of the pair whose inbound SPI is spi_in
+ * (old is that pair while it still exists, to be removed on the
+ * response), or of the IKE SA when spi_in is 0.
+ */
 static void
-send_delete(struct ike_sa *sa, struct ike_child *old)
+send_delete(struct ike_sa *sa, struct ike_child *old, uint32_t spi_in)
 {
     uint8_t buf[MIP6_MAX_PACKET];
 
     struct ikev2_msg *m = ikev2_begin(sa, IKEV2_INFORMATIONAL, sa->next_request_id++, false);
     m->n_deletes = 1;
-    if (old) {
+    if (spi_in) {
         /* RFC 7296 §3.11: the SPIs of the sender's inbound SAs. */
         m->deletes[0].protocol = IKEV2_PROTO_ESP;
         m->deletes[0].n_spis = 1;
-        m->deletes[0].spis[0] = old->in->esp.spi;
+        m->deletes[0].spis[0] = spi_in;
     } else {
         m->deletes[0].protocol = IKEV2_PROTO_IKE;
     }
@@ -241,10 +246,19 @@ send_delete(struct ike_sa *sa, struct ike_child *old)
     if (!len)
         return;
     sa->request_old = old;
-    ike_send_request(sa, old ? IKE_REQ_DELETE_CHILD : IKE_REQ_DELETE_IKE, IKEV2_INFORMATIONAL, buf,
-                     len, 0);
+    ike_send_request(sa, spi_in ? IKE_REQ_DELETE_CHILD : IKE_REQ_DELETE_IKE, IKEV2_INFORMATIONAL,
+                     buf, len, 0);
 }
 
+void
+ikev2_delete_spi(struct ike_sa *sa, uint32_t spi_in)
+{
+    /* NOTE: while another request is outstanding the peer is not told,
+     * and keeps its half of the pair until its own hard limit. */
+    if (sa->request != IKE_REQ_NONE)
+        return;
+    send_delete(sa, NULL, spi_in);
+}
 void
 ikev2_delete_ike(struct ike_sa *sa)
 {
@@ -258,7 +272,7 @@ ikev2_delete_ike(struct ike_sa *sa)
         ike_sa_delete(sa);
         return;
     }
-    send_delete(sa, NULL);
+    send_delete(sa, NULL, 0);
 }
 
 void
@@ -306,7 +320,7 @@ ikev2_child_response(struct ike_sa *sa, const struct ikev2_msg *r)
         if (c && old) {
             old->replaced = true;
             ike_record(k, REC_MOB_REKEY_DONE, sa->remote, old->in->esp.spi, c->in->esp.spi);
-            send_delete(sa, old);
+            send_delete(sa, old, old->in->esp.spi);
             return REC_DROP_NONE;
         }
     } else if (c) {
@@ -375,6 +389,7 @@ ikev2_respond_informational(struct ike_sa *sa, const struct ikev2_msg *req, cons
 {
     uint8_t buf[MIP6_MAX_PACKET];
     bool delete_ike = false;
+    uint32_t lost_kinds = 0;
 
     struct ikev2_msg *m = ikev2_begin(sa, IKEV2_INFORMATIONAL, req->hdr.message_id, true);
     for (int d = 0; d < req->n_deletes; d++) {
@@ -398,13 +413,23 @@ ikev2_respond_informational(struct ike_sa *sa, const struct ikev2_msg *req, cons
             struct ikev2_delete *answer = &m->deletes[0];
             if (answer->n_spis < IKEV2_MAX_DELETE_SPIS)
                 answer->spis[answer->n_spis++] = c->in->esp.spi;
+            if (!c->replaced)
+                lost_kinds |= 1u << c->kind;
             ike_child_remove(c);
         }
     }
     size_t len = ikev2_finish(sa, m, buf, sizeof buf);
     if (len)
         ike_send_response(sa, src, buf, len, 0);
-    if (delete_ike)
+    if (delete_ike) {
         ike_sa_delete(sa);
+        return REC_DROP_NONE;
+    }
+    /* The home agent deleted a pair in use, at its hard limit: the mobile
+     * node needs that traffic protected again. */
+    if (sa->initiator && lost_kinds) {
+        sa->wanted |= lost_kinds;
+        ikev2_next_child(sa);
+    }
     return REC_DROP_NONE;
 }

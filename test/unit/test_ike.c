@@ -539,6 +539,88 @@ test_soft_byte_limit_rekeys(void)
     teardown(&w);
 }
 
+static void
+payload_hard_bytes(struct mip6_ike_config *cfg)
+{
+    cfg->tunnel = MIP6_TUNNEL_ESP_ALL;
+    cfg->hard_bytes = 1500;
+}
+
+static int lost_tunnel;
+
+/* Lose the first tunnel-mode ESP packet from the home agent. */
+static bool
+lose_first_tunnel_esp(const uint8_t *pkt, size_t len)
+{
+    struct ip6_packet p;
+    static const uint8_t ha[16] = {0x20, 0x01, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (lost_tunnel == 0 && ip6_parse(pkt, len, &p) == IP6_OK && p.upper_proto == IP6_NH_ESP &&
+        memcmp(p.hdr.src, ha, 16) == 0 && !p.has_rh2) {
+        lost_tunnel++;
+        return true;
+    }
+    return false;
+}
+
+/* Send n UDP packets of 100 bytes from a correspondent address to the
+ * home address, into the home agent's tunnel. */
+static void
+send_downlink(struct world *w, int n)
+{
+    uint8_t pkt[256], src[16];
+    testnet_addr(src, "2001:1:0:9::9");
+    for (int i = 0; i < n; i++) {
+        uint8_t udp[108] = {0x13, 0x88, 0x30, 0x39, 0, 108, 0, 0, 0, 0, 0, (uint8_t)i};
+        struct ip6_header h = {.payload_len = sizeof udp, .next_header = 17, .hop_limit = 64};
+        struct wr pw = wr_init(pkt, sizeof pkt);
+        memcpy(h.src, src, 16);
+        memcpy(h.dst, w->hoa, 16);
+        ip6_write_header(&pw, &h);
+        wr_bytes(&pw, udp, sizeof udp);
+        testsim_send_local(w->ha_node, pkt, pw.pos);
+        testsim_run_until(sim_now_ns() + 10 * MS);
+    }
+}
+
+/* RFC 7296 §1.4.1: the end that removes a pair at its hard limit tells
+ * the other, which stops using it and sets up a new one. */
+static void
+test_hard_limit_at_home_agent_renews_pair(void)
+{
+    struct world w;
+    setup_with(&w, payload_hard_bytes);
+    register_away(&w);
+    lost_tunnel = 0;
+    testsim_set_loss(lose_first_tunnel_esp);
+
+    /* 11 packets of 148 bytes cross the home agent's 1500-byte hard
+     * limit; the mobile node, which lost one, stays below it. */
+    send_downlink(&w, 11);
+    testsim_set_loss(NULL);
+    testsim_run_until(sim_now_ns() + S);
+
+    CHECK_EQ_INT(lost_tunnel, 1);
+    CHECK_EQ_INT(sa_events(&w, w.ha_node, "hard_expire", "payload"), 1);
+    CHECK_EQ_INT(sa_events(&w, w.mn_node, "hard_expire", "payload"), 0);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_REQUEST_SENT), 1);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_REQUEST_RECEIVED), 1);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_RESPONSE_SENT), 1);
+    /* A new payload pair at both ends, in use at the home agent. */
+    CHECK_EQ_INT(sa_events(&w, w.mn_node, "install", "payload"), 4);
+    CHECK_EQ_INT(sa_events(&w, w.ha_node, "install", "payload"), 4);
+    struct ike_peer *peer = ike_peer_for_home(w.ha->ike, w.hoa);
+    CHECK(peer != NULL);
+    if (peer)
+        CHECK(peer->policy[IKE_CHILD_PAYLOAD][IPSEC_OUT]->sa != NULL);
+
+    /* Traffic flows again under the new pair. */
+    size_t delivered = testsim_delivered_count();
+    send_downlink(&w, 3);
+    CHECK_EQ_INT(testsim_delivered_count() - delivered, 3);
+    CHECK_EQ_INT(drops(&w, w.ha_node, "esp_no_outbound_sa"), 0);
+    teardown(&w);
+}
+
 /* RFC 4303 §3.3.3: a sequence number near the end starts a rekey. */
 static void
 test_sequence_space_forces_rekey(void)
@@ -820,8 +902,8 @@ CHECK_MAIN(TEST(test_first_move_runs_ike_then_bu), TEST(test_ike_uses_care_of_ad
            TEST(test_identity_of_other_home_address_refused),
            TEST(test_wrong_key_fails_authentication), TEST(test_lost_request_is_retransmitted),
            TEST(test_soft_lifetime_rekeys_before_hard), TEST(test_soft_byte_limit_rekeys),
-           TEST(test_sequence_space_forces_rekey), TEST(test_replayed_bu_dropped_by_window),
-           TEST(test_bu_for_other_home_address_dropped),
+           TEST(test_hard_limit_at_home_agent_renews_pair), TEST(test_sequence_space_forces_rekey),
+           TEST(test_replayed_bu_dropped_by_window), TEST(test_bu_for_other_home_address_dropped),
            TEST(test_manual_keys_accept_replay_after_reboot),
            TEST(test_negotiated_keys_reject_replay_after_reboot),
            TEST(test_replay_inside_and_behind_window), TEST(test_bad_config_rejected))
