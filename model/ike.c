@@ -107,9 +107,8 @@ cost_table(const struct ike_node *k)
     return k->node->costs ? k->node->costs : &mip6_cost_defaults;
 }
 
-/* Charge cost_ns of work: a delay of its own, or a job on the node's CPU. */
-static uint64_t
-compute(const struct ike_node *k, uint64_t cost_ns)
+uint64_t
+ike_delay(const struct ike_node *k, uint64_t cost_ns)
 {
     struct mip6_node *n = k->node;
     return n->cpu_model ? mip6_cpu_submit(&n->cpu, sim_now_ns(), cost_ns) : cost_ns;
@@ -121,10 +120,10 @@ ike_cost_dh(const struct ike_node *k)
     uint64_t keygen = 0, shared = 0;
 
     if (k->cfg.dh_cost_ns != MIP6_IKE_COST_FROM_TABLE)
-        return compute(k, k->cfg.dh_cost_ns);
+        return k->cfg.dh_cost_ns;
     mip6_cost_dh_keygen_ns(cost_table(k), k->cfg.dh_group, &keygen);
     mip6_cost_dh_shared_ns(cost_table(k), k->cfg.dh_group, &shared);
-    return compute(k, keygen + shared);
+    return keygen + shared;
 }
 
 /* A typical IKE_SA_INIT message, nonce and ID payload, for the AUTH cost. */
@@ -138,10 +137,14 @@ ike_cost_auth(const struct ike_node *k)
     uint64_t ns = 0;
 
     if (k->cfg.auth_cost_ns != MIP6_IKE_COST_FROM_TABLE)
-        return compute(k, k->cfg.auth_cost_ns);
+        return k->cfg.auth_cost_ns;
+    if (k->cfg.auth == MIP6_IKE_AUTH_ED25519)
+        return mip6_cost_sign_ns(cost_table(k), MIP6_COST_ED25519) +
+               mip6_cost_verify_ns(cost_table(k), MIP6_COST_ED25519);
+    /* The shared key: this end's AUTH value and the check of the peer's. */
     mip6_cost_psk_auth_ns(cost_table(k), IKEV2_PRF_HMAC_SHA2_256, AUTH_FIRST_MSG_LEN,
                           AUTH_NONCE_LEN, AUTH_ID_BODY_LEN, &ns);
-    return compute(k, ns);
+    return 2 * ns;
 }
 
 static void
@@ -773,6 +776,7 @@ ike_node_free(struct ike_node *k)
     free(k->esp_sa_log);
     free(k->ike_key_log);
     OPENSSL_cleanse(&k->self, sizeof k->self);
+    OPENSSL_cleanse(k->sign_seed, sizeof k->sign_seed);
     free(k->scratch);
     OPENSSL_cleanse(&k->cfg, sizeof k->cfg);
     free(k);

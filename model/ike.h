@@ -206,6 +206,9 @@ struct ike_peer {
     char identity[64];
     uint8_t psk[64];
     uint8_t psk_len;
+    /* With Ed25519 authentication, the other end's public key: at the home
+     * agent the mobile node's, at the mobile node the home agent's. */
+    uint8_t sign_public[IKEV2_ED25519_KEY_LEN];
     uint8_t home_address[16];
     struct ipsec_policy *policy[IKE_CHILD_KINDS][2]; /* indexed by enum ipsec_dir */
     struct ike_sa *current;                          /* the IKE SA in use, or NULL */
@@ -220,8 +223,9 @@ struct ike_node {
     struct mip6_node *node;
     bool responder;
     struct mip6_ike_config cfg;
-    uint32_t ifindex;          /* mobile node: the interface IKE goes out of */
-    uint8_t home_agent[16];    /* the home agent's address */
+    uint32_t ifindex;                         /* mobile node: the interface IKE goes out of */
+    uint8_t home_agent[16];                   /* the home agent's address */
+    uint8_t sign_seed[IKEV2_ED25519_KEY_LEN]; /* this node's Ed25519 private key */
     struct addrmap by_spi;     /* (SPIi, SPIr) -> IKE SA; (SPIi, 0) while half open */
     struct ikev2_msg *scratch; /* the message being processed */
 
@@ -361,11 +365,16 @@ void ike_record(struct ike_node *k, enum rec_mob kind, const uint8_t *addr, int6
 /* Fill n bytes from the node's seeded random stream. */
 void ike_random(struct ike_node *k, uint8_t *out, size_t n);
 
-/* Return the delay, in ns, until this node has done the work of a
- * Diffie-Hellman exchange or an AUTH value.  On a node with a CPU model
- * the work queues behind the node's other crypto work. */
+/*
+ * The computation time, in ns, of one Diffie-Hellman key pair and shared
+ * secret, and of making this end's AUTH value and checking the peer's.
+ */
 uint64_t ike_cost_dh(const struct ike_node *k);
 uint64_t ike_cost_auth(const struct ike_node *k);
+
+/* Return the delay until work of cost_ns is done; on a node with a CPU
+ * model the work queues behind the node's other crypto work. */
+uint64_t ike_delay(const struct ike_node *k, uint64_t cost_ns);
 
 /* ----- model/ike_child.c: child SAs in the SPD and SAD ----- */
 

@@ -322,7 +322,7 @@ aggressive_response(struct ike_sa *sa, const struct ikev1_msg *r)
     sa->keys_ready = true;
     ike_log_keys(sa);
     sa->state = IKE_AUTH_SENT;
-    mip6_timer_start(&v1->phase1_timer, ike_cost_dh(k) + ike_cost_auth(k));
+    mip6_timer_start(&v1->phase1_timer, ike_delay(k, ike_cost_dh(k) + ike_cost_auth(k)));
     return REC_DROP_NONE;
 }
 
@@ -455,7 +455,7 @@ respond_aggressive(struct ike_node *k, const struct ikev1_msg *req, const uint8_
         ike_sa_delete(sa);
         return why;
     }
-    ike_send_response(sa, src, buf, w.pos, ike_cost_dh(k) + ike_cost_auth(k));
+    ike_send_response(sa, src, buf, w.pos, ike_delay(k, ike_cost_dh(k) + ike_cost_auth(k)));
 
     /* The SA stays half open until the initiator gives up retransmitting. */
     const struct mip6_ike_config *cfg = &k->cfg;

@@ -682,7 +682,7 @@ answer_quick(struct ike_sa *sa, const struct ikev1_msg *req, enum ike_child_kind
     memcpy(v1->qm_iv, parts.last_block, IKEV1_BLOCK_LEN);
     v1->qm_wait_hash3 = true;
     v1->qm_spi_in = spi_in;
-    ike_send_response(sa, src, buf, w.pos, pfs ? ike_cost_dh(k) : 0);
+    ike_send_response(sa, src, buf, w.pos, pfs ? ike_delay(k, ike_cost_dh(k)) : 0);
     return REC_DROP_NONE;
 }
 

@@ -155,7 +155,7 @@ respond_init(struct ike_node *k, const uint8_t *raw, size_t raw_len, const struc
         ike_sa_delete(sa);
         return REC_DROP_SEND_FAILED;
     }
-    ike_send_response(sa, src, buf, len, ike_cost_dh(k));
+    ike_send_response(sa, src, buf, len, ike_delay(k, ike_cost_dh(k)));
     return REC_DROP_NONE;
 }
 
@@ -206,9 +206,7 @@ init_response(struct ike_sa *sa, const uint8_t *raw, size_t raw_len, const struc
     m->has_idi = true;
     ikev2_set_id(&m->idi, sa);
     m->has_auth = true;
-    m->auth.method = IKEV2_AUTH_PSK;
-    m->auth.len = sa->keys.prf_len;
-    if (!ikev2_auth_value(sa, true, &m->idi, m->auth.data)) {
+    if (!ikev2_make_auth(sa, &m->idi, &m->auth)) {
         ike_sa_delete(sa);
         return REC_DROP_CRYPTO_FAILED;
     }
@@ -219,7 +217,8 @@ init_response(struct ike_sa *sa, const uint8_t *raw, size_t raw_len, const struc
         return REC_DROP_NONE;
     }
     sa->state = IKE_AUTH_SENT;
-    ike_send_request(sa, IKE_REQ_AUTH, IKEV2_IKE_AUTH, buf, len, ike_cost_dh(k) + ike_cost_auth(k));
+    ike_send_request(sa, IKE_REQ_AUTH, IKEV2_IKE_AUTH, buf, len,
+                     ike_delay(k, ike_cost_dh(k) + ike_cost_auth(k)));
     return REC_DROP_NONE;
 }
 
@@ -263,15 +262,13 @@ respond_auth(struct ike_sa *sa, const struct ikev2_msg *req, const uint8_t src[1
     m->has_idr = true;
     ikev2_set_id(&m->idr, sa);
     m->has_auth = true;
-    m->auth.method = IKEV2_AUTH_PSK;
-    m->auth.len = sa->keys.prf_len;
     enum rec_drop why =
-        ikev2_auth_value(sa, false, &m->idr, m->auth.data) ? REC_DROP_NONE : REC_DROP_CRYPTO_FAILED;
+        ikev2_make_auth(sa, &m->idr, &m->auth) ? REC_DROP_NONE : REC_DROP_CRYPTO_FAILED;
     if (why == REC_DROP_NONE)
         why = ikev2_respond_child(sa, req, m, NULL);
     size_t len = ikev2_finish(sa, m, buf, sizeof buf);
     if (len)
-        ike_send_response(sa, src, buf, len, ike_cost_auth(k));
+        ike_send_response(sa, src, buf, len, ike_delay(k, ike_cost_auth(k)));
     return why;
 }
 

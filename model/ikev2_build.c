@@ -195,18 +195,49 @@ ikev2_set_id(struct ikev2_id *id, const struct ike_sa *sa)
 }
 
 /* The AUTH value this side sends, or the peer's expected one (RFC 7296 §2.15). */
+/* The SignedOctets inputs of the initiator's or the responder's AUTH (RFC 7296 §2.15). */
+struct signed_inputs {
+    const uint8_t *first;
+    size_t first_len;
+    const uint8_t *nonce;
+    size_t nonce_len;
+    const uint8_t *sk_p;
+};
+
+static struct signed_inputs
+signed_inputs(const struct ike_sa *sa, bool of_initiator)
+{
+    struct signed_inputs in = {
+        .first = of_initiator ? sa->msg1 : sa->msg2,
+        .first_len = of_initiator ? sa->msg1_len : sa->msg2_len,
+        .nonce = of_initiator ? sa->nr : sa->ni,
+        .nonce_len = of_initiator ? sa->nr_len : sa->ni_len,
+        .sk_p = of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr,
+    };
+    return in;
+}
+
 bool
 ikev2_auth_value(const struct ike_sa *sa, bool of_initiator, const struct ikev2_id *id,
                  uint8_t out[IKEV2_MAX_PRF_LEN])
 {
-    const uint8_t *first = of_initiator ? sa->msg1 : sa->msg2;
-    size_t first_len = of_initiator ? sa->msg1_len : sa->msg2_len;
-    const uint8_t *nonce = of_initiator ? sa->nr : sa->ni;
-    size_t nonce_len = of_initiator ? sa->nr_len : sa->ni_len;
-    const uint8_t *sk_p = of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr;
+    struct signed_inputs in = signed_inputs(sa, of_initiator);
 
-    return ikev2_psk_auth(sa->algs.prf, sa->peer->psk, sa->peer->psk_len, first, first_len, nonce,
-                          nonce_len, sk_p, sa->keys.prf_len, id, out) == IKEV2_OK;
+    return ikev2_psk_auth(sa->algs.prf, sa->peer->psk, sa->peer->psk_len, in.first, in.first_len,
+                          in.nonce, in.nonce_len, in.sk_p, sa->keys.prf_len, id, out) == IKEV2_OK;
+}
+
+bool
+ikev2_make_auth(const struct ike_sa *sa, const struct ikev2_id *id, struct ikev2_auth *auth)
+{
+    struct signed_inputs in = signed_inputs(sa, sa->initiator);
+
+    if (sa->node->cfg.auth == MIP6_IKE_AUTH_ED25519)
+        return ikev2_sig_auth(sa->algs.prf, sa->node->sign_seed, in.first, in.first_len, in.nonce,
+                              in.nonce_len, in.sk_p, sa->keys.prf_len, id, auth) == IKEV2_OK;
+    auth->method = IKEV2_AUTH_PSK;
+    auth->len = sa->keys.prf_len;
+    return ikev2_auth_value(sa, sa->initiator, id, auth->data);
 }
 
 bool
@@ -215,7 +246,16 @@ ikev2_auth_matches(const struct ike_sa *sa, bool of_initiator, const struct ikev
 {
     uint8_t want[IKEV2_MAX_PRF_LEN];
 
-    if (!m->has_auth || m->auth.method != IKEV2_AUTH_PSK || m->auth.len != sa->keys.prf_len ||
+    if (!m->has_auth)
+        return false;
+    /* The method must be the one configured: a peer cannot fall back to
+     * a shared key where signatures are required, or the other way. */
+    if (sa->node->cfg.auth == MIP6_IKE_AUTH_ED25519) {
+        struct signed_inputs in = signed_inputs(sa, of_initiator);
+        return ikev2_sig_verify(sa->algs.prf, sa->peer->sign_public, in.first, in.first_len,
+                                in.nonce, in.nonce_len, in.sk_p, sa->keys.prf_len, id, &m->auth);
+    }
+    if (m->auth.method != IKEV2_AUTH_PSK || m->auth.len != sa->keys.prf_len ||
         !ikev2_auth_value(sa, of_initiator, id, want))
         return false;
     return CRYPTO_memcmp(want, m->auth.data, sa->keys.prf_len) == 0;

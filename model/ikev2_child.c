@@ -380,7 +380,8 @@ ikev2_respond_create_child(struct ike_sa *sa, const struct ikev2_msg *req, const
         why = ikev2_respond_child(sa, req, m, old);
     size_t len = ikev2_finish(sa, m, buf, sizeof buf);
     if (len)
-        ike_send_response(sa, src, buf, len, req->has_ke ? ike_cost_dh(sa->node) : 0);
+        ike_send_response(sa, src, buf, len,
+                          req->has_ke ? ike_delay(sa->node, ike_cost_dh(sa->node)) : 0);
     return why;
 }
 

@@ -152,6 +152,34 @@ enum ikev2_status ikev2_psk_auth(uint16_t prf, const uint8_t *psk, size_t psk_le
                                  const uint8_t *sk_p, size_t sk_p_len, const struct ikev2_id *id,
                                  uint8_t out[IKEV2_MAX_PRF_LEN]);
 
+/* ----- Ed25519 signatures (model/ikev2_sig.c) ----- */
+
+#define IKEV2_ED25519_KEY_LEN 32
+#define IKEV2_ED25519_SIG_LEN 64
+
+/* The Ed25519 public key of a private key given as its 32-byte seed. */
+enum ikev2_status ikev2_ed25519_public(const uint8_t seed[IKEV2_ED25519_KEY_LEN],
+                                       uint8_t public_key[IKEV2_ED25519_KEY_LEN]);
+
+/*
+ * Fill auth with a Digital Signature AUTH payload (RFC 7427 §3, method
+ * 14): the Ed25519 AlgorithmIdentifier of RFC 8420 and a signature with
+ * the key seed over the SignedOctets of RFC 7296 §2.15, as ikev2_psk_auth
+ * describes them.  Returns IKEV2_OK, IKEV2_BAD_PAYLOAD for an ID too long
+ * or an unknown prf, or IKEV2_CRYPTO_FAILED.
+ */
+enum ikev2_status ikev2_sig_auth(uint16_t prf, const uint8_t seed[IKEV2_ED25519_KEY_LEN],
+                                 const uint8_t *first_msg, size_t first_msg_len,
+                                 const uint8_t *peer_nonce, size_t peer_nonce_len,
+                                 const uint8_t *sk_p, size_t sk_p_len, const struct ikev2_id *id,
+                                 struct ikev2_auth *auth);
+
+/* Whether auth is an Ed25519 Digital Signature by public_key over those octets. */
+bool ikev2_sig_verify(uint16_t prf, const uint8_t public_key[IKEV2_ED25519_KEY_LEN],
+                      const uint8_t *first_msg, size_t first_msg_len, const uint8_t *peer_nonce,
+                      size_t peer_nonce_len, const uint8_t *sk_p, size_t sk_p_len,
+                      const struct ikev2_id *id, const struct ikev2_auth *auth);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,7 +61,11 @@ void ikev2_set_id(struct ikev2_id *id, const struct ike_sa *sa);
 bool ikev2_auth_value(const struct ike_sa *sa, bool of_initiator, const struct ikev2_id *id,
                       uint8_t out[IKEV2_MAX_PRF_LEN]);
 
-/* Whether the message's AUTH payload is the one expected (constant-time compare). */
+/* Fill the AUTH payload this side sends, with the configured method. */
+bool ikev2_make_auth(const struct ike_sa *sa, const struct ikev2_id *id, struct ikev2_auth *auth);
+
+/* Whether the message's AUTH payload is the one expected: a shared-key
+ * value (constant-time compare) or an Ed25519 signature by the peer. */
 bool ikev2_auth_matches(const struct ike_sa *sa, bool of_initiator, const struct ikev2_msg *m,
                         const struct ikev2_id *id);
 

@@ -101,6 +101,7 @@ enum ikev2_id_type {
 
 /* Authentication methods (RFC 7296 §3.8). */
 #define IKEV2_AUTH_PSK 2 /* Shared Key Message Integrity Code */
+#define IKEV2_AUTH_DIGITAL_SIGNATURE 14 /* RFC 7427 §3 */
 
 /* Traffic selector type for IPv6 (RFC 7296 §3.13.1). */
 #define IKEV2_TS_IPV6_ADDR_RANGE 8

@@ -330,6 +330,8 @@ mip6_ike_identity_derive(struct mip6_ike_config *cfg, uint64_t seed, uint32_t mn
     snprintf(cfg->identity, sizeof cfg->identity, "mn%u.home.example", mn_index);
     derive(cfg->psk, 32, seed, mn_index, "ike psk");
     cfg->psk_len = 32;
+    derive(cfg->mn_sign_key, sizeof cfg->mn_sign_key, seed, mn_index, "ike ed25519");
+    derive(cfg->ha_sign_key, sizeof cfg->ha_sign_key, seed, 0, "ike ed25519 home agent");
 }
 
 /* ----- SPD/SAD files (docs/spd-format.md) ----- */

@@ -43,6 +43,19 @@ check_config(const struct mip6_ike_config *cfg, char *err, size_t err_len)
                  cfg->dh_group);
         return false;
     }
+    if (cfg->auth != MIP6_IKE_AUTH_PSK && cfg->auth != MIP6_IKE_AUTH_ED25519) {
+        snprintf(err, err_len,
+                 "dynamic keying: invalid IKE authentication method %d; use MIP6_IKE_AUTH_PSK "
+                 "or MIP6_IKE_AUTH_ED25519",
+                 (int)cfg->auth);
+        return false;
+    }
+    if (cfg->keying == MIP6_KEYING_IKEV1 && cfg->auth != MIP6_IKE_AUTH_PSK) {
+        snprintf(err, err_len,
+                 "dynamic keying: IKEv1 authenticates with the shared key only (RFC 3776 "
+                 "section 4.4); set auth to MIP6_IKE_AUTH_PSK or keying to MIP6_KEYING_IKEV2");
+        return false;
+    }
     if (cfg->dh_group != IKEV2_DH_CURVE25519 && cfg->dh_group != IKEV2_DH_MODP_2048) {
         snprintf(err, err_len,
                  "dynamic keying: Diffie-Hellman group %u is not supported; use 31 "
@@ -115,7 +128,10 @@ same_responder_settings(const struct mip6_ike_config *a, const struct mip6_ike_c
            a->dh_group == b->dh_group && a->esn == b->esn && a->replay_window == b->replay_window &&
            a->hard_lifetime_ns == b->hard_lifetime_ns && a->soft_bytes == b->soft_bytes &&
            a->hard_bytes == b->hard_bytes && a->seq_margin == b->seq_margin &&
-           a->dh_cost_ns == b->dh_cost_ns && a->auth_cost_ns == b->auth_cost_ns;
+           a->dh_cost_ns == b->dh_cost_ns && a->auth_cost_ns == b->auth_cost_ns &&
+           a->auth == b->auth &&
+           (a->auth != MIP6_IKE_AUTH_ED25519 ||
+            memcmp(a->ha_sign_key, b->ha_sign_key, sizeof a->ha_sign_key) == 0);
 }
 
 /* The home agent's binding for a home address, for new tunnel SAs. */
@@ -163,6 +179,7 @@ mip6_dynamic_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_ike_c
         memcpy(ha->ike->home_agent, ha->cfg.address, 16);
         ha->ike->bound_coa = bound_coa;
         ha->ike->bound_ctx = ha;
+        memcpy(ha->ike->sign_seed, cfg->ha_sign_key, sizeof ha->ike->sign_seed);
     }
     /* RFC 3776 §4.2, RFC 4877 §4.4: this identity may create SAs for this
      * home address and no other. */
@@ -170,6 +187,14 @@ mip6_dynamic_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_ike_c
         ike_pad_add(ha->ike, cfg->identity, cfg->psk, cfg->psk_len, hoa, err, err_len);
     if (!peer)
         return -1;
+    /* Each end knows the other's public key, as if configured out of band. */
+    uint8_t ha_public[IKEV2_ED25519_KEY_LEN];
+    if (cfg->auth == MIP6_IKE_AUTH_ED25519 &&
+        (ikev2_ed25519_public(cfg->mn_sign_key, peer->sign_public) != IKEV2_OK ||
+         ikev2_ed25519_public(cfg->ha_sign_key, ha_public) != IKEV2_OK)) {
+        snprintf(err, err_len, "dynamic keying: deriving the Ed25519 public keys failed");
+        return -1;
+    }
 
     mn->ike = ike_node_new(&mn->node, false, cfg);
     if (!mn->ike)
@@ -181,6 +206,10 @@ mip6_dynamic_sas(struct mip6_mn *mn, struct mip6_ha *ha, const struct mip6_ike_c
     memcpy(k->self.psk, cfg->psk, cfg->psk_len);
     k->self.psk_len = cfg->psk_len;
     memcpy(k->self.home_address, hoa, 16);
+    if (cfg->auth == MIP6_IKE_AUTH_ED25519) {
+        memcpy(k->sign_seed, cfg->mn_sign_key, sizeof k->sign_seed);
+        memcpy(k->self.sign_public, ha_public, sizeof ha_public);
+    }
     k->ready = mip6_mn_keys_ready;
     k->ready_ctx = mn;
 

@@ -213,6 +213,12 @@ enum mip6_keying {
     MIP6_KEYING_IKEV1 = 2,
 };
 
+/* IKE authentication methods (RFC 7296 §2.15, RFC 7427, RFC 8420). */
+enum mip6_ike_auth {
+    MIP6_IKE_AUTH_PSK = 0,     /* shared key */
+    MIP6_IKE_AUTH_ED25519 = 1, /* Digital Signature with Ed25519 */
+};
+
 /* Dynamic keying of one mobile node and its home agent. */
 struct mip6_ike_config {
     enum mip6_keying keying;
@@ -225,7 +231,15 @@ struct mip6_ike_config {
     /* 31 (Curve25519, the default) or 14 (MODP-2048); IKEv1 takes 14 only. */
     uint16_t dh_group;
     char identity[64]; /* the mobile node's IDi, an ID_FQDN such as "mn1.home.example" */
-    uint8_t psk[64];   /* shared key for AUTH (RFC 7296 §2.15) or SKEYID (RFC 2409 §5.4) */
+    /* How each end proves its identity in IKE_AUTH (IKEv2 only; IKEv1
+     * always uses the shared key). */
+    enum mip6_ike_auth auth;
+    /* MIP6_IKE_AUTH_ED25519: the 32-byte private key seeds of the mobile
+     * node and of the home agent.  Each end learns the other's public key
+     * from them when mip6_dynamic_sas sets up both nodes. */
+    uint8_t mn_sign_key[32];
+    uint8_t ha_sign_key[32];
+    uint8_t psk[64]; /* shared key for AUTH (RFC 7296 §2.15) or SKEYID (RFC 2409 §5.4) */
     uint8_t psk_len;
     /* Child SA lifetimes (RFC 4301 §4.4.2.1); 0 means no limit.  The mobile
      * node rekeys at the soft limits; either side removes an SA at a hard one. */
@@ -290,9 +304,10 @@ double mip6_mn_cpu_utilization(const struct mip6_mn *mn);
 double mip6_ha_cpu_utilization(const struct mip6_ha *ha);
 
 /*
- * Give cfg the identity "mn<mn_index>.home.example" and a 32-byte shared
- * key derived from seed and mn_index, as mip6_keys_derive does for manual
- * keys.  NOTE: for simulation only.
+ * Give cfg the identity "mn<mn_index>.home.example", a 32-byte shared
+ * key and an Ed25519 key seed derived from seed and mn_index, and the home
+ * agent's Ed25519 key seed derived from seed alone, as mip6_keys_derive
+ * does for manual keys.  NOTE: for simulation only.
  */
 void mip6_ike_identity_derive(struct mip6_ike_config *cfg, uint64_t seed, uint32_t mn_index);
 

@@ -88,6 +88,7 @@ struct params {
     const char *spd_home_agent;
     const char *spd_write;
     const char *keying;
+    const char *ike_auth;
     bool k_bit;
     bool pfs;
     uint64_t dh_group;
@@ -137,6 +138,7 @@ static struct params P = {
     .spd_home_agent = "",
     .spd_write = "",
     .keying = "manual",
+    .ike_auth = "psk",
     .k_bit = true,
     .pfs = false,
     .dh_group = 0,
@@ -224,6 +226,9 @@ static const struct cmdline_option OPTIONS[] = {
      "how the SAs between mobile node and home agent get keys: manual (RFC 3776 section 5.2), "
      "ikev2 (RFC 4877: IKEv2 from the care-of address before the first BU) or ikev1 (RFC 3776 "
      "section 4.4: IKEv1 aggressive mode with a pre-shared key, then quick mode)"},
+    {"ikeAuth", CMDLINE_STRING, &P.ike_auth, NULL, 0, 0,
+     "how IKE_AUTH proves each end's identity with --keying=ikev2: psk (a shared key, RFC 7296 "
+     "section 2.15) or ed25519 (Ed25519 signatures, RFC 8420); --keying=ikev1 uses psk"},
     {"kBit", CMDLINE_BOOL, &P.k_bit, NULL, 0, 1,
      "with --keying=ikev2 or ikev1, set the K bit in BU and BA so the IKE SA moves with the "
      "care-of address; false runs IKE again after every move (RFC 6275 section 11.7.1)"},
@@ -363,6 +368,17 @@ validate(void)
     }
     if (P.dh_group == 0)
         P.dh_group = ikev1 ? 14 : 31;
+    bool ed25519 = strcmp(P.ike_auth, "ed25519") == 0;
+    if (!ed25519 && strcmp(P.ike_auth, "psk") != 0) {
+        fprintf(stderr, "mip6sec-handoff: invalid value '%s' for --ikeAuth: use psk or ed25519\n",
+                P.ike_auth);
+        return false;
+    }
+    if (ikev1 && ed25519) {
+        fprintf(stderr, "mip6sec-handoff: --ikeAuth=ed25519 needs --keying=ikev2; IKEv1 "
+                        "authenticates with the shared key only (RFC 3776 section 4.4)\n");
+        return false;
+    }
     /* The IKEv1 code derives keys over MODP groups only. */
     if (ikev1 && P.dh_group != 14) {
         fprintf(stderr,
@@ -518,6 +534,7 @@ install_dynamic(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *
     if (P.auth_cost_us >= 0)
         cfg.auth_cost_ns = (uint64_t)(P.auth_cost_us * 1e3);
     mip6_ike_identity_derive(&cfg, P.seed, 0);
+    cfg.auth = strcmp(P.ike_auth, "ed25519") == 0 ? MIP6_IKE_AUTH_ED25519 : MIP6_IKE_AUTH_PSK;
     if (mip6_dynamic_sas(mobile, home_agent, &cfg, err, sizeof err) < 0) {
         fprintf(stderr, "mip6sec-handoff: %s; check the IKE options (--help)\n", err);
         stop_before_run(rec, 2);

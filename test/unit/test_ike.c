@@ -415,6 +415,93 @@ test_wrong_key_fails_authentication(void)
     teardown(&w);
 }
 
+/* ---- Ed25519 signatures (RFC 7427, RFC 8420) ---- */
+
+static void
+ed25519_auth(struct mip6_ike_config *cfg)
+{
+    cfg->auth = MIP6_IKE_AUTH_ED25519;
+    mip6_ike_identity_derive(cfg, 9, 0);
+}
+
+/* The AUTH payload method of the IKE_AUTH messages a node sent, decrypted with the IKE SA's keys.
+ */
+static int
+sent_auth_method(struct world *w, uint32_t node, const struct ikev2_sk_keys *keys)
+{
+    struct ip6_packet p;
+    static struct ikev2_msg m;
+    for (size_t i = 0; i < testsim_sent_count(); i++) {
+        const struct testsim_packet *s = testsim_sent(i);
+        if (s->node != node || !is_ike(s, &p))
+            continue;
+        const uint8_t *msg = s->bytes + p.upper_offset + 8;
+        size_t len = p.upper_len - 8;
+        if (ikev2_decode(msg, len, keys, &m) == IKEV2_OK && m.hdr.exchange == IKEV2_IKE_AUTH &&
+            m.has_auth)
+            return m.auth.method;
+    }
+    (void)w;
+    return -1;
+}
+
+static void
+test_ed25519_signatures_authenticate(void)
+{
+    struct world w;
+    setup_with(&w, ed25519_auth);
+    register_away(&w);
+
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_UP), 1);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_SA_UP), 1);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_REGISTERED), 1);
+    struct ike_sa *sa = w.mn->ike->self.current;
+    CHECK(sa != NULL);
+    if (sa) {
+        CHECK_EQ_INT(sent_auth_method(&w, w.mn_node, &sa->keys.initiator),
+                     IKEV2_AUTH_DIGITAL_SIGNATURE);
+        CHECK_EQ_INT(sent_auth_method(&w, w.ha_node, &sa->keys.responder),
+                     IKEV2_AUTH_DIGITAL_SIGNATURE);
+    }
+    teardown(&w);
+}
+
+/* A mobile node signing with a key the home agent does not know is refused. */
+static void
+test_ed25519_wrong_key_refused(void)
+{
+    struct world w;
+    setup_with(&w, ed25519_auth);
+    w.mn->ike->sign_seed[0] ^= 1;
+
+    register_away(&w);
+
+    CHECK(drops(&w, w.ha_node, "ike_auth_failed") >= 1);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_SA_UP), 0);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_REGISTERED), 0);
+    teardown(&w);
+}
+
+/* The mobile node checks the home agent's signature too. */
+static void
+test_ed25519_wrong_home_agent_key_refused(void)
+{
+    struct world w;
+    setup_with(&w, ed25519_auth);
+    w.mn->ike->self.sign_public[5] ^= 1;
+
+    register_away(&w);
+
+    /* The home agent accepts the mobile node each time it retries after a
+     * BU timeout, and the mobile node refuses the home agent each time. */
+    CHECK(events(&w, w.ha_node, REC_MOB_IKE_SA_UP) >= 1);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_UP), 0);
+    CHECK_EQ_INT(drops(&w, w.mn_node, "ike_auth_failed"),
+                 events(&w, w.ha_node, REC_MOB_IKE_SA_UP));
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_REGISTERED), 0);
+    teardown(&w);
+}
+
 /* ---- RFC 7296 §2.1: retransmission ---- */
 
 static int lost_ike;
@@ -890,6 +977,13 @@ test_bad_config_rejected(void)
     CHECK_EQ_INT(mip6_dynamic_sas(w.mn, w.ha, &cfg, err, sizeof err), -1);
     CHECK(strstr(err, "group 2") != NULL);
 
+    default_config(&cfg, "x");
+    cfg.keying = MIP6_KEYING_IKEV1;
+    cfg.dh_group = IKEV2_DH_MODP_2048;
+    cfg.auth = MIP6_IKE_AUTH_ED25519;
+    CHECK_EQ_INT(mip6_dynamic_sas(w.mn, w.ha, &cfg, err, sizeof err), -1);
+    CHECK(strstr(err, "IKEv1 authenticates with the shared key") != NULL);
+
     default_config(&cfg, "y");
     CHECK_EQ_INT(mip6_dynamic_sas(w.mn, w.ha, &cfg, err, sizeof err), -1);
     CHECK(strstr(err, "already has key management") != NULL);
@@ -900,10 +994,12 @@ CHECK_MAIN(TEST(test_first_move_runs_ike_then_bu), TEST(test_ike_uses_care_of_ad
            TEST(test_selectors_name_home_address), TEST(test_k_bit_moves_ike_sa),
            TEST(test_without_k_bit_ike_runs_again),
            TEST(test_identity_of_other_home_address_refused),
-           TEST(test_wrong_key_fails_authentication), TEST(test_lost_request_is_retransmitted),
-           TEST(test_soft_lifetime_rekeys_before_hard), TEST(test_soft_byte_limit_rekeys),
-           TEST(test_hard_limit_at_home_agent_renews_pair), TEST(test_sequence_space_forces_rekey),
-           TEST(test_replayed_bu_dropped_by_window), TEST(test_bu_for_other_home_address_dropped),
+           TEST(test_wrong_key_fails_authentication), TEST(test_ed25519_signatures_authenticate),
+           TEST(test_ed25519_wrong_key_refused), TEST(test_ed25519_wrong_home_agent_key_refused),
+           TEST(test_lost_request_is_retransmitted), TEST(test_soft_lifetime_rekeys_before_hard),
+           TEST(test_soft_byte_limit_rekeys), TEST(test_hard_limit_at_home_agent_renews_pair),
+           TEST(test_sequence_space_forces_rekey), TEST(test_replayed_bu_dropped_by_window),
+           TEST(test_bu_for_other_home_address_dropped),
            TEST(test_manual_keys_accept_replay_after_reboot),
            TEST(test_negotiated_keys_reject_replay_after_reboot),
            TEST(test_replay_inside_and_behind_window), TEST(test_bad_config_rejected))
