@@ -45,6 +45,7 @@ def build(bld):
         'model/ikev2_crypto.c',
         'model/ikev2_decode.c',
         'model/ikev2_msg.c',
+        'model/ikev2_rekey.c',
         'model/ikev2_sig.c',
         'model/ikev2.c',
         'model/ikev2_build.c',

@@ -372,6 +372,16 @@ retransmit(void *owner)
 
 /* ----- IKE SAs ----- */
 
+/* The IKE SA's soft lifetime ended: the initiator rekeys it. */
+static void
+ike_lifetime_expired(void *owner)
+{
+    struct ike_sa *sa = owner;
+
+    if (ike_version(sa->node) == 2)
+        ikev2_rekey_ike(sa);
+}
+
 struct ike_sa *
 ike_sa_new(struct ike_node *k, bool initiator, const uint8_t local[16], const uint8_t remote[16])
 {
@@ -386,6 +396,7 @@ ike_sa_new(struct ike_node *k, bool initiator, const uint8_t local[16], const ui
     sa->started_ns = sim_now_ns();
     mip6_timer_init(&sa->retransmit, k->node->id, retransmit, sa);
     mip6_timer_init(&sa->compute, k->node->id, compute_done, sa);
+    mip6_timer_init(&sa->lifetime, k->node->id, ike_lifetime_expired, sa);
     do
         ike_random(k, (uint8_t *)&sa->spi_i, sizeof sa->spi_i);
     while (sa->spi_i == 0);
@@ -452,7 +463,9 @@ ike_sa_delete(struct ike_sa *sa)
     for (int i = 0; i < IKE_MAX_CHILDREN; i++)
         if (sa->children[i].used)
             ike_child_remove(&sa->children[i]);
-    if (sa->state == IKE_ESTABLISHED)
+    /* The old half of a rekeyed IKE SA goes without an ike_sa_down: the
+     * IKE SA lives on under its new keys. */
+    if (sa->state == IKE_ESTABLISHED && !sa->rekeyed)
         ike_record(k, REC_MOB_IKE_SA_DOWN, sa->remote, ike_version(k), 0);
     unindex(sa);
     if (sa->peer && sa->peer->current == sa)
@@ -462,6 +475,7 @@ ike_sa_delete(struct ike_sa *sa)
 
     mip6_timer_release(&sa->retransmit);
     mip6_timer_release(&sa->compute);
+    mip6_timer_release(&sa->lifetime);
     ikev1_free(sa);
     ikev2_dh_free(&sa->dh);
     ikev2_dh_free(&sa->request_dh);

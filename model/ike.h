@@ -85,6 +85,7 @@ enum ike_request {
     IKE_REQ_REKEY_CHILD,
     IKE_REQ_DELETE_CHILD,
     IKE_REQ_DELETE_IKE,
+    IKE_REQ_REKEY_IKE,
 };
 
 /* An old child SA pair kept after its Delete for the packets still in flight. */
@@ -192,6 +193,12 @@ struct ike_sa {
 
     struct ike_child children[IKE_MAX_CHILDREN];
     uint32_t wanted; /* initiator: bit per ike_child_kind still to create */
+
+    /* Rekeying the IKE SA itself (RFC 7296 §2.18, IKEv2 only). */
+    struct mip6_timer lifetime; /* initiator: the IKE SA's soft lifetime */
+    bool ike_rekey_wanted;      /* due, but another request was outstanding */
+    uint64_t rekey_spi;         /* initiator: the SPIi offered for the new IKE SA */
+    bool rekeyed;               /* the old keys of an IKE SA that was rekeyed */
 
     struct ikev1_state *v1; /* IKEv1 only, else NULL */
 };
@@ -431,6 +438,16 @@ void ikev2_next_child(struct ike_sa *sa);
 
 /* Initiator: rekey a child SA pair with CREATE_CHILD_SA (RFC 7296 §1.3.3). */
 void ikev2_rekey_child(struct ike_child *c);
+
+/* ----- model/ikev2_rekey.c: rekeying the IKE SA (RFC 7296 §1.3.2, §2.18) ----- */
+
+/* Initiator: rekey the IKE SA now, or once the outstanding request is done. */
+void ikev2_rekey_ike(struct ike_sa *sa);
+
+/* Initiator: the response to the rekey; responder: a rekey request. */
+enum rec_drop ikev2_rekey_ike_response(struct ike_sa *sa, const struct ikev2_msg *r);
+enum rec_drop ikev2_respond_rekey_ike(struct ike_sa *sa, const struct ikev2_msg *req,
+                                      const uint8_t src[16]);
 
 /* Initiator: delete an IKE SA with an INFORMATIONAL exchange (RFC 7296 §1.4.1). */
 void ikev2_delete_ike(struct ike_sa *sa);

@@ -289,6 +289,8 @@ auth_response(struct ike_sa *sa, const struct ikev2_msg *r)
     }
     sa->state = IKE_ESTABLISHED;
     ike_record(k, REC_MOB_IKE_SA_UP, sa->remote, 2, (int64_t)(sim_now_ns() - sa->started_ns));
+    if (k->cfg.ike_lifetime_ns)
+        mip6_timer_start(&sa->lifetime, k->cfg.ike_lifetime_ns);
 
     /* The BU/BA pair comes with IKE_AUTH (RFC 4877 §4.4).  Without it the
      * mobile node cannot register, and the ike_failed event records why. */
@@ -320,6 +322,9 @@ ikev2_process(struct ike_node *k, struct ike_sa *sa, const uint8_t *raw, size_t 
         case IKEV2_IKE_AUTH:
             return auth_response(sa, msg);
         case IKEV2_CREATE_CHILD_SA:
+            if (sa->request == IKE_REQ_REKEY_IKE && msg->hdr.message_id == sa->request_id &&
+                msg->encrypted)
+                return ikev2_rekey_ike_response(sa, msg);
             return ikev2_child_response(sa, msg);
         case IKEV2_INFORMATIONAL:
             return ikev2_informational_response(sa, msg);

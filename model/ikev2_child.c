@@ -282,6 +282,10 @@ ikev2_next_child(struct ike_sa *sa)
 
     if (sa->state != IKE_ESTABLISHED || sa->request != IKE_REQ_NONE)
         return;
+    if (sa->ike_rekey_wanted) {
+        ikev2_rekey_ike(sa);
+        return;
+    }
     for (int i = 0; i < IKE_MAX_CHILDREN; i++) {
         struct ike_child *c = &sa->children[i];
         if (c->used && c->rekey_wanted && !c->replaced) {
@@ -361,6 +365,10 @@ ikev2_respond_create_child(struct ike_sa *sa, const struct ikev2_msg *req, const
     uint8_t buf[MIP6_MAX_PACKET];
     struct ike_child *old = NULL;
     enum rec_drop why = REC_DROP_NONE;
+
+    /* RFC 7296 §1.3.2: an SA payload for IKE rekeys the IKE SA itself. */
+    if (req->n_proposals > 0 && req->proposals[0].protocol == IKEV2_PROTO_IKE)
+        return ikev2_respond_rekey_ike(sa, req, src);
 
     struct ikev2_msg *m = ikev2_begin(sa, IKEV2_CREATE_CHILD_SA, req->hdr.message_id, true);
     const struct ikev2_notify *rekey = ikev2_find_notify(req, IKEV2_N_REKEY_SA);

@@ -247,6 +247,9 @@ struct mip6_ike_config {
     uint64_t hard_lifetime_ns;
     uint64_t soft_bytes;
     uint64_t hard_bytes;
+    /* IKEv2 only: the IKE SA's age at which the mobile node rekeys it
+     * (RFC 7296 §2.18); 0 never.  Its child SAs move to the new IKE SA. */
+    uint64_t ike_lifetime_ns;
     /* Rekey when this many sequence numbers are left (RFC 4303 §3.3.3). */
     uint64_t seq_margin;
     uint32_t replay_window; /* RFC 4303 §3.4.3, packets; 0 turns anti-replay off */

@@ -157,6 +157,9 @@ enum rec_mob {
     REC_MOB_IKE_SA_MOVED = 44, /* address = the new care-of address, value = IKE version */
     REC_MOB_REKEY_START = 45,  /* value = inbound SPI of the old pair, value2 = kind */
     REC_MOB_REKEY_DONE = 46,   /* value = old inbound SPI, value2 = new inbound SPI */
+    /* The IKE SA was rekeyed (RFC 7296 §2.18); value = the low 32 bits of
+     * the old SPIi, value2 = those of the new one. */
+    REC_MOB_IKE_SA_REKEYED = 47,
 };
 
 /* Events in the life of an SA, for the sa_event table. */

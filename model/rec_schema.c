@@ -374,6 +374,9 @@ mob_label(enum rec_mob mob)
                                              "traffic kind"};
     case REC_MOB_REKEY_DONE:
         return (struct label){"rekey_done", "value = old inbound SPI, value2 = new inbound SPI"};
+    case REC_MOB_IKE_SA_REKEYED:
+        return (struct label){"ike_sa_rekeyed", "IKE SA rekeyed; value, value2 = low 32 bits of "
+                                                "the old and new SPIi"};
     }
     return (struct label){NULL, NULL};
 }

@@ -92,6 +92,7 @@ struct params {
     bool k_bit;
     bool pfs;
     uint64_t dh_group;
+    double ike_lifetime_s;
     double sa_soft_lifetime_s;
     double sa_hard_lifetime_s;
     uint64_t sa_soft_bytes;
@@ -142,6 +143,7 @@ static struct params P = {
     .k_bit = true,
     .pfs = false,
     .dh_group = 0,
+    .ike_lifetime_s = 0,
     .sa_soft_lifetime_s = 0,
     .sa_hard_lifetime_s = 0,
     .sa_soft_bytes = 0,
@@ -238,6 +240,8 @@ static const struct cmdline_option OPTIONS[] = {
     {"dhGroup", CMDLINE_UINT, &P.dh_group, NULL, 0, 65535,
      "Diffie-Hellman group: 31 (Curve25519, IKEv2 only) or 14 (MODP-2048); 0 picks 31 for "
      "ikev2 and 14 for ikev1"},
+    {"ikeLifetime", CMDLINE_DOUBLE, &P.ike_lifetime_s, "s", 0, 1e7,
+     "with --keying=ikev2, the IKE SA's age at which the mobile node rekeys it; 0 never"},
     {"saSoftLifetime", CMDLINE_DOUBLE, &P.sa_soft_lifetime_s, "s", 0, 1e7,
      "child SA age at which the mobile node rekeys; 0 never"},
     {"saHardLifetime", CMDLINE_DOUBLE, &P.sa_hard_lifetime_s, "s", 0, 1e7,
@@ -372,6 +376,11 @@ validate(void)
     if (!ed25519 && strcmp(P.ike_auth, "psk") != 0) {
         fprintf(stderr, "mip6sec-handoff: invalid value '%s' for --ikeAuth: use psk or ed25519\n",
                 P.ike_auth);
+        return false;
+    }
+    if (ikev1 && P.ike_lifetime_s > 0) {
+        fprintf(stderr, "mip6sec-handoff: --ikeLifetime needs --keying=ikev2; IKE SA rekeying "
+                        "is modelled for IKEv2 only\n");
         return false;
     }
     if (ikev1 && ed25519) {
@@ -521,6 +530,7 @@ install_dynamic(struct mip6_mn *mobile, struct mip6_ha *home_agent, struct rec *
     cfg.k_bit = P.k_bit;
     cfg.pfs = P.pfs;
     cfg.dh_group = (uint16_t)P.dh_group;
+    cfg.ike_lifetime_ns = (uint64_t)(P.ike_lifetime_s * 1e9);
     cfg.soft_lifetime_ns = (uint64_t)(P.sa_soft_lifetime_s * 1e9);
     cfg.hard_lifetime_ns = (uint64_t)(P.sa_hard_lifetime_s * 1e9);
     cfg.soft_bytes = P.sa_soft_bytes;

@@ -496,8 +496,7 @@ test_ed25519_wrong_home_agent_key_refused(void)
      * BU timeout, and the mobile node refuses the home agent each time. */
     CHECK(events(&w, w.ha_node, REC_MOB_IKE_SA_UP) >= 1);
     CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_UP), 0);
-    CHECK_EQ_INT(drops(&w, w.mn_node, "ike_auth_failed"),
-                 events(&w, w.ha_node, REC_MOB_IKE_SA_UP));
+    CHECK_EQ_INT(drops(&w, w.mn_node, "ike_auth_failed"), events(&w, w.ha_node, REC_MOB_IKE_SA_UP));
     CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_REGISTERED), 0);
     teardown(&w);
 }
@@ -705,6 +704,57 @@ test_hard_limit_at_home_agent_renews_pair(void)
     send_downlink(&w, 3);
     CHECK_EQ_INT(testsim_delivered_count() - delivered, 3);
     CHECK_EQ_INT(drops(&w, w.ha_node, "esp_no_outbound_sa"), 0);
+    teardown(&w);
+}
+
+static void
+short_ike_lifetime(struct mip6_ike_config *cfg)
+{
+    cfg->ike_lifetime_ns = 3 * S;
+    cfg->soft_lifetime_ns = 5 * S;
+    cfg->hard_lifetime_ns = 9 * S;
+}
+
+/* RFC 7296 §2.18: the IKE SA is rekeyed, its child SAs stay, and child
+ * rekeys run under the new IKE SA. */
+static void
+test_ike_sa_rekeyed_children_kept(void)
+{
+    struct world w;
+    setup_with(&w, short_ike_lifetime);
+    register_away(&w);
+    struct ike_sa *sa = w.mn->ike->self.current;
+    CHECK(sa != NULL);
+    if (!sa) {
+        teardown(&w);
+        return;
+    }
+    uint64_t first_spi_i = sa->spi_i;
+
+    /* The IKE SA came up about 1 s after the move: it is rekeyed at
+     * about 4 s, and the child pairs at about 6 s under the new keys. */
+    testsim_run_until(sim_now_ns() + 3 * S);
+
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_REKEYED), 1);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_SA_REKEYED), 1);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_DOWN), 0);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_SA_DOWN), 0);
+    CHECK(w.mn->ike->self.current == sa);
+    CHECK(sa->spi_i != first_spi_i);
+    /* The old IKE SA is gone at both ends: one IKE SA is left at each. */
+    CHECK_EQ_INT(w.mn->ike->by_spi.count, 1);
+    CHECK_EQ_INT(w.ha->ike->by_spi.count, 1);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_REKEY_DONE), 3);
+    CHECK_EQ_INT(w.mn->node.ipsec.n_sas, 6);
+    CHECK_EQ_INT(w.ha->node.ipsec.n_sas, 6);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_FAILED), 0);
+    CHECK_EQ_INT(drops(&w, w.ha_node, "ike_no_sa"), 0);
+    CHECK_EQ_INT(drops(&w, w.mn_node, "ike_no_sa"), 0);
+
+    /* The binding refresh still goes under the rekeyed child SAs. */
+    attach(&w, "fe80::3", "2001:1:0:3::");
+    testsim_run_until(sim_now_ns() + 3 * S);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_REGISTERED), 2);
     teardown(&w);
 }
 
@@ -998,8 +1048,8 @@ CHECK_MAIN(TEST(test_first_move_runs_ike_then_bu), TEST(test_ike_uses_care_of_ad
            TEST(test_ed25519_wrong_key_refused), TEST(test_ed25519_wrong_home_agent_key_refused),
            TEST(test_lost_request_is_retransmitted), TEST(test_soft_lifetime_rekeys_before_hard),
            TEST(test_soft_byte_limit_rekeys), TEST(test_hard_limit_at_home_agent_renews_pair),
-           TEST(test_sequence_space_forces_rekey), TEST(test_replayed_bu_dropped_by_window),
-           TEST(test_bu_for_other_home_address_dropped),
+           TEST(test_ike_sa_rekeyed_children_kept), TEST(test_sequence_space_forces_rekey),
+           TEST(test_replayed_bu_dropped_by_window), TEST(test_bu_for_other_home_address_dropped),
            TEST(test_manual_keys_accept_replay_after_reboot),
            TEST(test_negotiated_keys_reject_replay_after_reboot),
            TEST(test_replay_inside_and_behind_window), TEST(test_bad_config_rejected))

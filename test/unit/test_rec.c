@@ -271,7 +271,7 @@ events_read_back(void)
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 23", "mpa_unexpected");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 24", "esp_replay");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 35", "ike_no_proposal");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 46);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 47);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 41", "ike_sa_up");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 46", "rekey_done");
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM sa_event_kind"), 5);
