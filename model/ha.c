@@ -280,6 +280,12 @@ receive_tunnel(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t 
         mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_TUNNEL_SOURCE);
         return;
     }
+    /* RFC 3776 §4.3, strictly: the SA's outer source is the care-of
+     * address of the last accepted BU (register_binding moves it). */
+    if (t.sa && ha->cfg.strict_tunnel_source && memcmp(t.sa->tunnel_src, outer->hdr.src, 16) != 0) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_TUNNEL_SOURCE);
+        return;
+    }
 
     uint64_t inner_uid = 0;
     sim_tunnel_receive(ha->node.id, ha->tunnel_ifindex, t.inner, t.inner_len, &inner_uid);

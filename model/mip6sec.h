@@ -40,6 +40,14 @@ struct mip6_ha_config {
     /* Longest binding lifetime granted, in seconds (RFC 6275 §10.3.1 lets
      * the home agent grant less than the mobile node requests). */
     uint32_t max_lifetime_s;
+    /* RFC 3776 §4.3: after accepting a BU the home agent expects the new
+     * care-of address as the outer source of tunnel-mode ESP.  When set,
+     * it drops tunnel-mode ESP from any other source (tunnel_source),
+     * including packets the mobile node sends from its next care-of
+     * address before that address is registered.  When clear (the
+     * default), the SA's keys identify the mobile node whatever the
+     * source, as RFC 6275 §10.4.5 allows. */
+    bool strict_tunnel_source;
 };
 
 struct mip6_mn_config {

@@ -84,6 +84,7 @@ struct params {
     const char *output;
     bool pcap;
     bool route_optimization;
+    bool strict_tunnel_source;
     const char *spd_mobile_node;
     const char *spd_home_agent;
     const char *spd_write;
@@ -135,6 +136,7 @@ static struct params P = {
     .output = "handoff.db",
     .pcap = false,
     .route_optimization = false,
+    .strict_tunnel_source = false,
     .spd_mobile_node = "",
     .spd_home_agent = "",
     .spd_write = "",
@@ -213,6 +215,10 @@ static const struct cmdline_option OPTIONS[] = {
      "sections 3.2, 3.4, 5.2.2, 5.2.4)"},
     {"output", CMDLINE_STRING, &P.output, NULL, 0, 0,
      "SQLite database to write (replaced if it exists)"},
+    {"strictTunnelSource", CMDLINE_BOOL, &P.strict_tunnel_source, NULL, 0, 1,
+     "the home agent takes tunnel-mode ESP only from the care-of address of the last accepted "
+     "BU (RFC 3776 section 4.3 read strictly); false lets the SA's keys identify the mobile "
+     "node from any source (RFC 6275 section 10.4.5)"},
     {"routeOptimization", CMDLINE_BOOL, &P.route_optimization, NULL, 0, 1,
      "run return routability after every home registration and exchange traffic directly "
      "between correspondent and mobile node (RFC 6275 route optimization)"},
@@ -686,6 +692,7 @@ main(int argc, char **argv)
     struct mip6_ha_config hc;
     mip6_ha_config_default(&hc);
     hc.home_ifindex = ha_home;
+    hc.strict_tunnel_source = P.strict_tunnel_source;
     ip6_addr_from_text("2001:1:0:1::1", hc.address);
     ip6_addr_from_text("2001:1:0:1::", hc.home_prefix);
     struct mip6_ha *home_agent = mip6_ha_install(ha, &hc, rec, err, sizeof err);

@@ -624,6 +624,60 @@ test_first_tunnel_packet_after_bu_uses_new_coa(void)
     teardown(&w);
 }
 
+/*
+ * RFC 3776 §4.3 read strictly: a home agent with strict_tunnel_source
+ * takes tunnel-mode ESP only from the care-of address of the last
+ * accepted BU, so the packet the mobile node sends from its new address
+ * before the BU is accepted is lost, and after the BA the old address is
+ * no longer accepted.
+ */
+static void
+test_strict_tunnel_source(void)
+{
+    struct world w;
+    uint8_t pkt[128], inner[128], old_coa[16];
+    setup(&w, MIP6_TUNNEL_ESP_ALL, false);
+    w.ha->cfg.strict_tunnel_source = true;
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+    CHECK_EQ_INT(w.mn->state, MN_REGISTERED);
+    memcpy(old_coa, w.mn->coa, 16);
+    struct ipsec_sa *sa7 = must_find_sa(&w.mn->node, "SA7");
+
+    testsim_set_loss(lose_bus);
+    uint64_t moved = sim_now_ns();
+    attach(&w, "fe80::3", "2001:1:0:3::");
+    testsim_run_until(moved + 1 * S + 10000);
+    CHECK_EQ_INT(w.mn->state, MN_REGISTERING);
+
+    /* From the new care-of address before the home agent accepted it. */
+    testsim_send_local(w.mn_node, pkt, build_udp(pkt, w.hoa, w.cn_addr, 9));
+    testsim_run_until(moved + 1 * S + 10 * MS);
+    CHECK_EQ_INT(drops(&w, w.ha_node, "tunnel_source"), 1);
+
+    /* After the retransmitted BU is accepted the new address works. */
+    testsim_set_loss(NULL);
+    testsim_run_until(moved + 3 * S);
+    CHECK_EQ_INT(w.mn->state, MN_REGISTERED);
+    size_t delivered = testsim_delivered_count();
+    testsim_send_local(w.mn_node, pkt, build_udp(pkt, w.hoa, w.cn_addr, 10));
+    testsim_run_until(sim_now_ns() + 10 * MS);
+    bool reached_cn = false;
+    for (size_t k = delivered; k < testsim_delivered_count(); k++) {
+        const struct testsim_packet *d = testsim_delivered(k);
+        reached_cn = reached_cn || (d->node == w.cn_node && d->len == 60 && d->bytes[51] == 10);
+    }
+    CHECK(reached_cn);
+
+    /* And the old one no longer does, even with valid keys. */
+    size_t inner_len = build_udp(inner, w.hoa, w.cn_addr, 11);
+    send_esp_tunnel(&w, sa7, old_coa, IP6_NH_IPV6, inner, inner_len, false);
+    testsim_run_until(sim_now_ns() + 10 * MS);
+    CHECK_EQ_INT(drops(&w, w.ha_node, "tunnel_source"), 2);
+    teardown(&w);
+}
+
 /* ---- RFC 3776 §4.2: only the tunnel interface uses the tunnel SAs ---- */
 
 static void
@@ -1153,8 +1207,8 @@ test_payload_plain_with_rr_only(void)
 }
 
 CHECK_MAIN(TEST(test_hoti_leaves_in_esp_tunnel), TEST(test_hot_follows_care_of_address),
-           TEST(test_first_tunnel_packet_after_bu_uses_new_coa), TEST(test_bu_never_uses_tunnel_sa),
-           TEST(test_plain_hoti_dropped_at_home_agent),
+           TEST(test_first_tunnel_packet_after_bu_uses_new_coa), TEST(test_strict_tunnel_source),
+           TEST(test_bu_never_uses_tunnel_sa), TEST(test_plain_hoti_dropped_at_home_agent),
            TEST(test_plain_hoti_forwarded_without_tunnel_sas),
            TEST(test_tunnel_esp_checks_at_home_agent), TEST(test_mobile_node_input_checks),
            TEST(test_unprotected_input_cannot_move_tunnel_sa),
