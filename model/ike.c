@@ -69,9 +69,9 @@ ike_rekey_child(struct ike_child *c)
 void
 ike_notify_expired(struct ike_sa *sa, uint32_t spi_in)
 {
-    /* NOTE: with IKEv1 the peer is not told and keeps its half of the
-     * pair until its own hard limit. */
-    if (ike_version(sa->node) == 2)
+    if (ike_version(sa->node) == 1)
+        ikev1_delete_spi(sa, spi_in);
+    else
         ikev2_delete_spi(sa, spi_in);
 }
 
@@ -331,6 +331,17 @@ ike_send_response(struct ike_sa *sa, const uint8_t to[16], const uint8_t *msg, s
         mip6_timer_start(&sa->compute, delay_ns);
     else
         transmit_response(sa);
+}
+
+void
+ike_send_once(struct ike_sa *sa, const uint8_t to[16], const uint8_t *msg, size_t len)
+{
+    uint8_t exchange;
+    uint32_t id;
+
+    header_fields(msg, len, &exchange, &id);
+    send_datagram(sa, to, msg, len);
+    ike_record(sa->node, REC_MOB_IKE_REQUEST_SENT, to, exchange, id);
 }
 
 void
@@ -654,9 +665,26 @@ start_sa(struct ike_node *k, const uint8_t local[16])
 void
 ike_start(struct ike_node *k, const uint8_t local[16])
 {
+    struct ike_sa *sa = k->self.current;
+
+    /* An established IKE SA bound to an address the mobile node has left
+     * cannot reach it any more.  With the K bit the mobile node moves it
+     * as it sends the BU (RFC 6275 §11.7.1); without it a new IKE SA
+     * comes from the new address (RFC 3776 §6.19 step 9). */
+    if (sa && sa->state == IKE_ESTABLISHED && memcmp(sa->local, local, 16) != 0) {
+        if (k->cfg.k_bit) {
+            memcpy(sa->local, local, 16);
+            ike_record(k, REC_MOB_IKE_SA_MOVED, local, ike_version(k), 0);
+        } else {
+            ike_moved(k, local, false);
+            return;
+        }
+    }
     /* One IKE SA at a time: a pending or established one serves. */
-    if (k->self.current)
+    if (k->self.current) {
+        ike_next_child(k->self.current);
         return;
+    }
     start_sa(k, local);
 }
 

@@ -324,6 +324,12 @@ void ike_request_done(struct ike_sa *sa);
 void ike_send_response(struct ike_sa *sa, const uint8_t to[16], const uint8_t *msg, size_t len,
                        uint64_t delay_ns);
 
+/*
+ * Send a message that needs no reply and is never sent again, such as an
+ * IKEv1 Informational notification, without touching the kept response.
+ */
+void ike_send_once(struct ike_sa *sa, const uint8_t to[16], const uint8_t *msg, size_t len);
+
 /* Send the kept response again, unless it is still being computed. */
 void ike_resend_response(struct ike_sa *sa, const uint8_t to[16]);
 
@@ -505,6 +511,10 @@ void ikev1_rekey_child(struct ike_child *c);
 
 /* Initiator: delete an ISAKMP SA with an Informational exchange (RFC 2409 §5.7). */
 void ikev1_delete_ike(struct ike_sa *sa);
+
+/* Either end: an Informational Delete for a pair already removed here,
+ * whose inbound SPI was spi_in (RFC 2409 §5.7; it has no reply). */
+void ikev1_delete_spi(struct ike_sa *sa, uint32_t spi_in);
 
 /*
  * Process a decoded quick mode or Informational message of an

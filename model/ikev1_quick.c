@@ -233,8 +233,10 @@ send_informational(struct ike_sa *sa, struct ikev1_msg *m, const uint8_t to[16])
     struct ikev1_cipher cipher = ikev1_cipher_for(&sa->v1->keys, iv);
     struct wr w = wr_init(buf, sizeof buf);
     m->has_hash = true;
+    /* An Informational has no reply, so a retransmitted quick mode must
+     * still find its own response in the kept one. */
     if (ikev1_encode_hashed(m, &sa->v1->keys, NULL, 0, &cipher, &w, NULL) == IKEV1_OK)
-        ike_send_response(sa, to, buf, w.pos, 0);
+        ike_send_once(sa, to, buf, w.pos);
     OPENSSL_cleanse(&cipher, sizeof cipher);
 }
 
@@ -419,6 +421,22 @@ child_ready(struct ike_sa *sa, enum ike_child_kind kind)
     sa->wanted &= ~(1u << kind);
     if (k->ready)
         k->ready(k->ready_ctx, kind);
+}
+
+void
+ikev1_delete_spi(struct ike_sa *sa, uint32_t spi_in)
+{
+    struct ikev1_msg *m = ikev1_begin(&out_msg, sa, IKEV1_INFORMATIONAL, ikev1_new_message_id(sa));
+    struct ikev1_delete *d = &m->deletes[m->n_deletes++];
+
+    /* RFC 2408 §3.15: the SPI this side received on. */
+    d->doi = IKEV1_DOI_IPSEC;
+    d->protocol = IKEV1_PROTO_ESP;
+    d->spi_len = 4;
+    d->n_spis = 1;
+    for (int i = 0; i < 4; i++)
+        d->spis[0][i] = (uint8_t)(spi_in >> (24 - 8 * i));
+    send_informational(sa, m, sa->remote);
 }
 
 /* RFC 3776 §6.18 step 4: after the Delete only the new pair is used. */
@@ -776,6 +794,7 @@ enum rec_drop
 ikev1_informational_process(struct ike_sa *sa, const struct ikev1_msg *m)
 {
     bool delete_ike = false;
+    uint32_t lost_kinds = 0;
 
     if (sa->state != IKE_ESTABLISHED)
         return REC_DROP_IKE_UNEXPECTED;
@@ -802,11 +821,22 @@ ikev1_informational_process(struct ike_sa *sa, const struct ikev1_msg *m)
         /* The sender names its inbound SPIs, this side's outbound ones. */
         for (int i = 0; i < del->n_spis; i++) {
             struct ike_child *c = ike_child_by_spi(sa, spi_of(del->spis[i]), true);
-            if (c)
-                ike_child_remove(c);
+            if (!c)
+                continue;
+            if (!c->replaced)
+                lost_kinds |= 1u << c->kind;
+            ike_child_remove(c);
         }
     }
-    if (delete_ike)
+    if (delete_ike) {
         ike_sa_delete(sa);
+        return REC_DROP_NONE;
+    }
+    /* The home agent deleted a pair in use, at its hard limit: the mobile
+     * node needs that traffic protected again. */
+    if (sa->initiator && lost_kinds) {
+        sa->wanted |= lost_kinds;
+        ikev1_next_child(sa);
+    }
     return REC_DROP_NONE;
 }

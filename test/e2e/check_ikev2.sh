@@ -372,5 +372,31 @@ else
 	echo "FAIL another seed gave the same IKE events"
 fi
 
+# ---- hard limits that end during a handoff ----
+
+# A pair removed at its hard lifetime while the mobile node moves must be
+# renewed from the new care-of address, with or without the K bit, and a
+# pair the home agent removes at its hard byte limit is renewed after its
+# Delete.
+for kbit in true false; do
+	"$scenario" --keying=ikev2 --kBit="$kbit" --saHardLifetime=5 \
+		--output="$dir/hard-$kbit.db" >/dev/null 2>&1
+	expect "exit status with --saHardLifetime=5 --kBit=$kbit" "$?" 0
+	expect "registrations with --saHardLifetime=5 --kBit=$kbit" \
+		"$(sqlite3 -batch -noheader "$dir/hard-$kbit.db" "SELECT count(*) FROM mobility_events_v
+			WHERE kind = 'registered'")" 2
+done
+"$scenario" --keying=ikev2 --tunnelEsp=all --saHardBytes=150000 \
+	--output="$dir/hard-bytes.db" >/dev/null 2>&1
+expect "exit status with --saHardBytes=150000" "$?" 0
+no_sa_drops=$(sqlite3 -batch -noheader "$dir/hard-bytes.db" "SELECT count(*)
+	FROM packet_events_v WHERE kind = 'drop' AND drop_reason = 'esp_no_outbound_sa'")
+if [ "$no_sa_drops" -le 50 ] 2>/dev/null; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	echo "FAIL esp_no_outbound_sa drops with --saHardBytes=150000: got '$no_sa_drops', expected at most 50"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
