@@ -196,11 +196,18 @@ validate(void)
     if (W.attack != ATTACK_REPLAY_ESP)
         return true;
 
-    if (strcmp(P.tunnel_esp, "all") != 0 || P.uplink_interval_ms <= 0) {
+    if (strcmp(P.tunnel_esp, "all") != 0) {
         fprintf(stderr,
                 PROGRAM ": replay-esp replays a tunnel ESP packet of the victim's UDP, which "
-                        "needs --tunnelEsp=all (not '%s') and --uplinkInterval above 0 (not %g)\n",
-                P.tunnel_esp, P.uplink_interval_ms);
+                        "needs --tunnelEsp=all, not '%s'\n",
+                P.tunnel_esp);
+        return false;
+    }
+    if (P.uplink_interval_ms <= 0) {
+        fprintf(stderr,
+                PROGRAM ": replay-esp replays a tunnel ESP packet of the victim's UDP, which "
+                        "needs --uplinkInterval above 0, not %g\n",
+                P.uplink_interval_ms);
         return false;
     }
     if (P.replay_old_at_s <= P.attack_at_s || P.replay_old_at_s + 1 > P.duration_s) {

@@ -438,6 +438,42 @@ validate(void)
                 (unsigned long long)P.sa_soft_bytes, (unsigned long long)P.sa_hard_bytes);
         return false;
     }
+    /* Options that act only with dynamic keying or the CPU model: naming
+     * one without them is a mistake, not a request to ignore it. */
+    if (!dynamic) {
+        const char *unused = P.ike_lifetime_s > 0          ? "--ikeLifetime"
+                             : P.sa_soft_lifetime_s > 0    ? "--saSoftLifetime"
+                             : P.sa_hard_lifetime_s > 0    ? "--saHardLifetime"
+                             : P.sa_soft_bytes > 0         ? "--saSoftBytes"
+                             : P.sa_hard_bytes > 0         ? "--saHardBytes"
+                             : !P.k_bit                    ? "--kBit"
+                             : P.pfs                       ? "--pfs"
+                             : P.esn                       ? "--esn"
+                             : P.replay_window != 64       ? "--replayWindow"
+                             : ed25519                     ? "--ikeAuth"
+                             : P.ike_retransmit_ms != 1000 ? "--ikeRetransmit"
+                             : P.ike_retries != 5          ? "--ikeRetries"
+                             : P.dh_cost_us >= 0           ? "--dhCost"
+                             : P.auth_cost_us >= 0         ? "--authCost"
+                                                           : NULL;
+        if (unused) {
+            fprintf(stderr,
+                    "mip6sec-handoff: %s acts only with dynamic keying; add --keying=ikev2 or "
+                    "--keying=ikev1, or leave it out\n",
+                    unused);
+            return false;
+        }
+    }
+    if (!P.cpu_model && (P.mn_slowdown != 1 || P.ha_slowdown != 1 || P.costs[0])) {
+        fprintf(stderr, "mip6sec-handoff: --mnSlowdown, --haSlowdown and --costs act only with "
+                        "the CPU model; add --cpuModel=true or leave them out\n");
+        return false;
+    }
+    if (!P.output[0]) {
+        fprintf(stderr, "mip6sec-handoff: --output is empty; give the path of the database to "
+                        "write\n");
+        return false;
+    }
     if (P.costs[0]) {
         struct mip6_cost_error e;
         cost_table = mip6_cost_defaults;

@@ -225,7 +225,7 @@ expect_rejected() {
 expect_rejected "no --attack" "missing --attack"
 expect_rejected "--attack=spoof" "invalid value 'spoof' for --attack" --attack=spoof
 expect_rejected "--keying=psk" "invalid value 'psk' for --keying" --attack=clear-bu --keying=psk
-expect_rejected "replay-esp with --tunnelEsp=rr" "needs --tunnelEsp=all (not 'rr')" \
+expect_rejected "replay-esp with --tunnelEsp=rr" "needs --tunnelEsp=all, not 'rr'" \
 	--attack=replay-esp --tunnelEsp=rr
 expect_rejected "--attackAt=11.5" "--attackAt=11.5 is less than 1 s before the end" \
 	--attack=clear-bu --attackAt=11.5
