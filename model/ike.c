@@ -651,6 +651,9 @@ start_sa(struct ike_node *k, const uint8_t local[16])
         return;
     sa->wanted = ike_child_kinds(k);
     sa->peer = &k->self;
+    /* Without an old IKE SA kept for make-before-break, this one is the
+     * only IKE SA the mobile node has with its home agent. */
+    sa->initial_contact = k->self.old == NULL;
     k->self.current = sa;
     if (!ike_sa_index(sa)) {
         ike_sa_delete(sa);
@@ -679,6 +682,12 @@ ike_start(struct ike_node *k, const uint8_t local[16])
             ike_moved(k, local, false);
             return;
         }
+    }
+    /* An exchange that started from an address the node has left cannot
+     * finish: start again from the new one. */
+    if (sa && sa->state != IKE_ESTABLISHED && memcmp(sa->local, local, 16) != 0) {
+        ike_sa_delete(sa);
+        sa = NULL;
     }
     /* One IKE SA at a time: a pending or established one serves. */
     if (k->self.current) {

@@ -149,7 +149,7 @@ struct ike_sa {
     bool home_address_known; /* responder: set by the PAD entry that authenticated */
     struct ike_peer *peer;   /* the mobile node; at the responder set by authentication */
     uint64_t started_ns;
-    bool initial_contact; /* initiator: replaces older IKE SAs of this identity */
+    bool initial_contact; /* initiator: send INITIAL_CONTACT in IKE_AUTH (RFC 7296 §2.4) */
 
     struct ikev2_ike_algs algs;
     struct ikev2_ike_keys keys;

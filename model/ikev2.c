@@ -210,6 +210,10 @@ init_response(struct ike_sa *sa, const uint8_t *raw, size_t raw_len, const struc
         ike_sa_delete(sa);
         return REC_DROP_CRYPTO_FAILED;
     }
+    /* RFC 7296 §2.4: a mobile node that keeps no other IKE SA says so, and
+     * the home agent drops any it still has. */
+    if (sa->initial_contact)
+        ikev2_add_notify(m, IKEV2_N_INITIAL_CONTACT, 0, 0, NULL, 0);
     ikev2_child_request(sa, m, IKE_CHILD_BU);
     size_t len = ikev2_finish(sa, m, buf, sizeof buf);
     if (!len) {
@@ -255,6 +259,14 @@ respond_auth(struct ike_sa *sa, const struct ikev2_msg *req, const uint8_t src[1
 
     sa->state = IKE_ESTABLISHED;
     sa->peer_next_id++;
+    /* RFC 7296 §2.4: INITIAL_CONTACT says that the peer keeps no other IKE
+     * SA with this end, so the ones it abandoned go, with their pairs. */
+    if (ikev2_find_notify(req, IKEV2_N_INITIAL_CONTACT)) {
+        if (peer->old && peer->old != sa)
+            ike_sa_delete(peer->old);
+        if (peer->current && peer->current != sa)
+            ike_sa_delete(peer->current);
+    }
     ike_peer_attach(peer, sa);
     ike_sa_reindex(sa);
     ike_record(k, REC_MOB_IKE_SA_UP, src, 2, (int64_t)(sim_now_ns() - sa->started_ns));
