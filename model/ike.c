@@ -383,12 +383,19 @@ retransmit(void *owner)
 
 /* ----- IKE SAs ----- */
 
-/* The IKE SA's soft lifetime ended: the initiator rekeys it. */
+/* The IKE SA's soft lifetime ended (the initiator rekeys it), or a
+ * half-open one timed out. */
 static void
 ike_lifetime_expired(void *owner)
 {
     struct ike_sa *sa = owner;
 
+    /* A responder's IKE SA that never got its IKE_AUTH is dropped once the
+     * initiator would have given up retransmitting. */
+    if (sa->state == IKE_HALF_OPEN) {
+        ike_sa_delete(sa);
+        return;
+    }
     if (ike_version(sa->node) == 2)
         ikev2_rekey_ike(sa);
 }

@@ -151,6 +151,12 @@ respond_init(struct ike_node *k, const uint8_t *raw, size_t raw_len, const struc
 
     sa->state = IKE_HALF_OPEN;
     sa->peer_next_id = 1;
+    /* RFC 7296 §2.6 leaves the defence against half-open SAs to the
+     * responder: this one forgets them after the initiator's whole
+     * retransmission schedule. */
+    const struct mip6_ike_config *cfg = &k->cfg;
+    uint32_t tries = cfg->retransmit_tries < 16 ? cfg->retransmit_tries : 16;
+    mip6_timer_start(&sa->lifetime, cfg->retransmit_timeout_ns * ((2ull << tries) - 1));
     if (!len || !ikev2_keep(&sa->msg2, &sa->msg2_len, buf, len) || !ike_sa_index(sa)) {
         ike_sa_delete(sa);
         return REC_DROP_SEND_FAILED;
@@ -259,6 +265,7 @@ respond_auth(struct ike_sa *sa, const struct ikev2_msg *req, const uint8_t src[1
 
     sa->state = IKE_ESTABLISHED;
     sa->peer_next_id++;
+    mip6_timer_stop(&sa->lifetime);
     /* RFC 7296 §2.4: INITIAL_CONTACT says that the peer keeps no other IKE
      * SA with this end, so the ones it abandoned go, with their pairs. */
     if (ikev2_find_notify(req, IKEV2_N_INITIAL_CONTACT)) {

@@ -318,20 +318,20 @@ ikev2_child_response(struct ike_sa *sa, const struct ikev2_msg *r)
     ike_request_done(sa);
 
     struct ike_child *c = ikev2_accept_child(sa, r);
-    if (what == IKE_REQ_REKEY_CHILD) {
-        if (old)
-            old->rekeying = false;
-        if (c && old) {
-            old->replaced = true;
-            ike_record(k, REC_MOB_REKEY_DONE, sa->remote, old->in->esp.spi, c->in->esp.spi);
-            send_delete(sa, old, old->in->esp.spi);
-            return REC_DROP_NONE;
-        }
-    } else if (c) {
-        ikev2_child_ready(sa, c->kind);
-    } else {
-        sa->wanted &= ~(1u << sa->request_kind);
+    if (old)
+        old->rekeying = false;
+    if (what == IKE_REQ_REKEY_CHILD && c && old) {
+        old->replaced = true;
+        ike_record(k, REC_MOB_REKEY_DONE, sa->remote, old->in->esp.spi, c->in->esp.spi);
+        send_delete(sa, old, old->in->esp.spi);
+        return REC_DROP_NONE;
     }
+    /* A new pair, or one whose rekeyed pair ended at its hard limit
+     * meanwhile: either way the kind is served again. */
+    if (c)
+        ikev2_child_ready(sa, c->kind);
+    else if (what == IKE_REQ_CREATE_CHILD)
+        sa->wanted &= ~(1u << sa->request_kind);
     ikev2_next_child(sa);
     return REC_DROP_NONE;
 }

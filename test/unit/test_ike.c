@@ -998,6 +998,73 @@ test_replay_inside_and_behind_window(void)
     teardown(&w);
 }
 
+/* RFC 7296 §2.6: an IKE_SA_INIT that is never followed by IKE_AUTH
+ * leaves no state at the home agent after the retransmission schedule. */
+static void
+test_half_open_sa_forgotten(void)
+{
+    struct world w;
+    uint8_t seed[IKEV2_DH_SEED_LEN] = {7}, msg[512], pkt[600], src[16];
+    struct ikev2_dh dh;
+    static struct ikev2_msg m;
+    setup(&w);
+    testnet_addr(src, "2001:1:0:7::7");
+
+    memset(&m, 0, sizeof m);
+    m.hdr.spi_i = 0x1122334455667788ull;
+    m.hdr.version = IKEV2_VERSION;
+    m.hdr.exchange = IKEV2_IKE_SA_INIT;
+    m.hdr.flags = IKEV2_FLAG_INITIATOR;
+    m.n_proposals = 1;
+    struct ikev2_proposal *p = &m.proposals[0];
+    p->number = 1;
+    p->protocol = IKEV2_PROTO_IKE;
+    p->n_transforms = 4;
+    p->transforms[0] = (struct ikev2_transform){IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_CBC, 128};
+    p->transforms[1] = (struct ikev2_transform){IKEV2_TRANS_PRF, IKEV2_PRF_HMAC_SHA2_256, 0};
+    p->transforms[2] =
+        (struct ikev2_transform){IKEV2_TRANS_INTEG, IKEV2_INTEG_HMAC_SHA2_256_128, 0};
+    p->transforms[3] = (struct ikev2_transform){IKEV2_TRANS_DH, IKEV2_DH_CURVE25519, 0};
+    CHECK_EQ_INT(ikev2_dh_generate(&dh, IKEV2_DH_CURVE25519, seed), IKEV2_OK);
+    m.has_ke = true;
+    m.ke.group = IKEV2_DH_CURVE25519;
+    m.ke.len = dh.public_len;
+    memcpy(m.ke.data, dh.public_value, dh.public_len);
+    m.has_nonce = true;
+    m.nonce_len = 32;
+    struct wr mw = wr_init(msg, sizeof msg);
+    CHECK_EQ_INT(ikev2_encode(&m, NULL, NULL, &mw), IKEV2_OK);
+
+    /* UDP from port 500 to port 500 with its checksum, in IPv6. */
+    uint8_t udp[520];
+    struct wr uw = wr_init(udp, sizeof udp);
+    wr_u16(&uw, 500);
+    wr_u16(&uw, 500);
+    wr_u16(&uw, (uint16_t)(8 + mw.pos));
+    wr_u16(&uw, 0);
+    wr_bytes(&uw, msg, mw.pos);
+    uint16_t sum = ip6_checksum(src, w.ha_addr, IP6_NH_UDP, udp, uw.pos);
+    udp[6] = (uint8_t)(sum >> 8);
+    udp[7] = (uint8_t)sum;
+    struct ip6_header h = {
+        .payload_len = (uint16_t)uw.pos, .next_header = IP6_NH_UDP, .hop_limit = 64};
+    memcpy(h.src, src, 16);
+    memcpy(h.dst, w.ha_addr, 16);
+    struct wr pw = wr_init(pkt, sizeof pkt);
+    ip6_write_header(&pw, &h);
+    wr_bytes(&pw, udp, uw.pos);
+    testsim_inject(w.ha_node, 0, pkt, pw.pos);
+    testsim_run_until(sim_now_ns() + S);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_RESPONSE_SENT), 1);
+    CHECK(w.ha->ike->by_spi.count > 0);
+
+    /* 1 s doubling five times: 1 + 2 + 4 + 8 + 16 + 32 = 63 s. */
+    testsim_run_until(sim_now_ns() + 63 * S);
+    CHECK_EQ_INT(w.ha->ike->by_spi.count, 0);
+    ikev2_dh_free(&dh);
+    teardown(&w);
+}
+
 /* Configuration errors name the value and the fix. */
 static void
 test_bad_config_rejected(void)
@@ -1052,4 +1119,5 @@ CHECK_MAIN(TEST(test_first_move_runs_ike_then_bu), TEST(test_ike_uses_care_of_ad
            TEST(test_replayed_bu_dropped_by_window), TEST(test_bu_for_other_home_address_dropped),
            TEST(test_manual_keys_accept_replay_after_reboot),
            TEST(test_negotiated_keys_reject_replay_after_reboot),
-           TEST(test_replay_inside_and_behind_window), TEST(test_bad_config_rejected))
+           TEST(test_replay_inside_and_behind_window), TEST(test_half_open_sa_forgotten),
+           TEST(test_bad_config_rejected))
