@@ -1,13 +1,14 @@
 /*
  * world.h - a home agent, one mobile node and a correspondent node on the
- * test simulator (test/unit/testsim.h), for fuzz_signal.c and the seed
- * corpus that make_corpus.c writes.
+ * test simulator (test/unit/testsim.h), for fuzz_signal.c, fuzz_ike.c and
+ * the seed corpus that make_corpus.c writes.
  *
  *   mn --(home link 2001:1:0:1::/64 or foreign link 2001:1:0:2::/64)--+
  *                                   ha 2001:1:0:1::1 -- cn 2001:1:0:9::9
  *
- * The mobile node and the home agent share the SA pair that
- * mip6_keys_derive(WORLD_KEY_SEED, 0, AES-128-CBC, HMAC-SHA1-96) gives.
+ * In world_build the mobile node and the home agent share the SA pair
+ * that mip6_keys_derive(WORLD_KEY_SEED, 0, AES-128-CBC, HMAC-SHA1-96)
+ * gives.  In world_build_ike they negotiate their SAs with IKEv2.
  * Everything lives in the simulator's global state, so only one world
  * exists at a time.
  */
@@ -56,6 +57,16 @@ struct world {
  * would be meaningless.
  */
 void world_build(struct world *w, enum world_stage stage);
+
+/*
+ * Reset the simulator and install the home agent and the mobile node,
+ * keyed with mip6_dynamic_sas(cfg) instead of manual SAs.  Then move the
+ * mobile node to the foreign link and run until IKEv2 has set up its SAs
+ * and the home registration is done.  The correspondent node runs no
+ * model (w->cn is NULL), and w->keys stays zero.  Aborts with a message
+ * when the model rejects cfg or the mobile node does not register.
+ */
+void world_build_ike(struct world *w, const struct mip6_ike_config *cfg);
 
 /* Reset the simulator, then free the home agent and the mobile node. */
 void world_free(struct world *w);
