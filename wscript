@@ -7,7 +7,7 @@
 
 # ns-3 modules the module depends on.
 NS3_MODULES = ['core', 'network', 'internet', 'internet-apps', 'applications', 'csma',
-               'point-to-point', 'mobility', 'virtual-net-device']
+               'point-to-point', 'mobility', 'virtual-net-device', 'wifi']
 
 
 def configure(conf):
@@ -79,6 +79,7 @@ def build(bld):
         'shim/sim-ns3.cc',
         'shim/topology.cc',
         'shim/trace.cc',
+        'shim/wifi.cc',
     ]
 
     headers = bld(features='ns3header')

@@ -100,6 +100,11 @@ enum rec_drop {
      * the traffic selectors (RFC 3776 §4.2, RFC 4877 §4.4). */
     REC_DROP_IKE_UNAUTHORIZED = 34,
     REC_DROP_IKE_NO_PROPOSAL = 35, /* no acceptable proposal or exchange mode */
+    /* A Neighbor Advertisement for the mobile node's home address while it
+     * de-registers from home: the home agent's proxy still defends the
+     * address (RFC 6275 §11.5.5), and the simulator's duplicate address
+     * detection must not take it for a duplicate. */
+    REC_DROP_HOME_ADDRESS_DEFENDED = 36,
 };
 
 /* Mobility and signalling events. */
@@ -160,6 +165,22 @@ enum rec_mob {
     /* The IKE SA was rekeyed (RFC 7296 §2.18); value = the low 32 bits of
      * the old SPIi, value2 = those of the new one. */
     REC_MOB_IKE_SA_REKEYED = 47,
+    /* A WiFi station's layer-2 events (scenarios with WiFi access); address =
+     * the access router's address on that link, or NULL when unknown, and
+     * value = the access point's BSSID as a 48-bit number, first octet
+     * most significant. */
+    REC_MOB_WIFI_ASSOC = 48,    /* value2 = the access point's node id, -1 when unknown */
+    REC_MOB_WIFI_DISASSOC = 49, /* beacons missed; value2 = last beacon's time in ns, or -1 */
+    /* The mobile node asked its IPv6 stack for a Router Solicitation after
+     * associating; the stack may send it up to 10 ms later. */
+    REC_MOB_RS_REQUESTED = 50,
+    /* The home agent's duplicate address detection for the home address of
+     * a first registration (RFC 6275 §10.3.1, model/ha.c); address = the
+     * home address. */
+    REC_MOB_HOME_DAD_START = 51, /* value = BU sequence number, value2 = wait in ms */
+    /* value = enum mip6_home_dad_result (0 unique, 1 duplicate, 2
+     * abandoned), value2 = sequence number of the BU it answers */
+    REC_MOB_HOME_DAD_DONE = 52,
 };
 
 /* Events in the life of an SA, for the sa_event table. */

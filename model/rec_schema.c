@@ -261,6 +261,10 @@ drop_label(enum rec_drop drop)
                                                   "address"};
     case REC_DROP_IKE_NO_PROPOSAL:
         return (struct label){"ike_no_proposal", "no acceptable IKE proposal or exchange mode"};
+    case REC_DROP_HOME_ADDRESS_DEFENDED:
+        return (struct label){"home_address_defended", "neighbor advertisement for the home "
+                                                       "address while the mobile node "
+                                                       "de-registers from home"};
     }
     return (struct label){NULL, NULL};
 }
@@ -377,6 +381,23 @@ mob_label(enum rec_mob mob)
     case REC_MOB_IKE_SA_REKEYED:
         return (struct label){"ike_sa_rekeyed", "IKE SA rekeyed; value, value2 = low 32 bits of "
                                                 "the old and new SPIi"};
+    case REC_MOB_WIFI_ASSOC:
+        return (struct label){"wifi_assoc", "WiFi station associated; address = access router, "
+                                            "value = BSSID, value2 = access point node"};
+    case REC_MOB_WIFI_DISASSOC:
+        return (struct label){"wifi_disassoc", "WiFi station lost its access point after missed "
+                                               "beacons; address = access router, value = "
+                                               "BSSID, value2 = last beacon time in ns"};
+    case REC_MOB_RS_REQUESTED:
+        return (struct label){"rs_requested", "router solicitation requested after association"};
+    case REC_MOB_HOME_DAD_START:
+        return (struct label){"home_dad_start", "home agent started duplicate address detection "
+                                                "for a home address; value = BU sequence "
+                                                "number, value2 = wait in ms"};
+    case REC_MOB_HOME_DAD_DONE:
+        return (struct label){"home_dad_done", "home agent's duplicate address detection ended; "
+                                               "value = 0 unique, 1 duplicate, 2 abandoned, "
+                                               "value2 = BU sequence number"};
     }
     return (struct label){NULL, NULL};
 }

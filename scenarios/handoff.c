@@ -17,6 +17,11 @@
  *       x = 0, or as an ns-2 mobility trace (--trace) describes.  Its CSMA
  *       device always sits on the nearest access point's link.
  *
+ * With --access=wifi the three access links are 802.11a access points
+ * of one SSID on one channel, at the same positions.  The mobile node has
+ * a WiFi station, which moves to another access point only after it has
+ * missed 10 beacons of its current one (ns-3's StaWifiMac).
+ *
  * Copy this file to write another scenario: it uses only the public C
  * API of the model (model/mip6sec.h) and of the ns-3 shim
  * (shim/mip6sec-ns3.h).
@@ -58,6 +63,9 @@
 #define MIP6SEC_VERSION "unknown"
 #endif
 
+/* The SSID of every access point with --access=wifi, so the station roams. */
+#define WIFI_SSID "mip6sec"
+
 struct params {
     uint64_t seed;
     uint64_t run;
@@ -78,6 +86,9 @@ struct params {
     uint64_t lifetime_s;
     double check_interval_ms;
     double hysteresis;
+    const char *access;
+    bool active_probing;
+    bool router_solicitation;
     double prefix_change_s;
     const char *encryption;
     const char *tunnel_esp;
@@ -130,6 +141,9 @@ static struct params P = {
     .lifetime_s = 420,
     .check_interval_ms = 10,
     .hysteresis = 5,
+    .access = "csma",
+    .active_probing = false,
+    .router_solicitation = false,
     .prefix_change_s = 0,
     .encryption = "aes-cbc",
     .tunnel_esp = "rr",
@@ -201,6 +215,16 @@ static const struct cmdline_option OPTIONS[] = {
      "how often the layer-2 model compares positions to pick the nearest access point"},
     {"hysteresis", CMDLINE_DOUBLE, &P.hysteresis, "m", 0, 1e6,
      "how much nearer another access point must be before the node moves to it"},
+    {"access", CMDLINE_STRING, &P.access, NULL, 0, 0,
+     "layer 2 of the access links: csma moves the mobile node's CSMA device to the nearest "
+     "access point's link; wifi gives the routers 802.11a access points and the mobile node a "
+     "station that re-associates after missing 10 beacons (about 1 s)"},
+    {"activeProbing", CMDLINE_BOOL, &P.active_probing, NULL, 0, 1,
+     "with --access=wifi, the station sends probe requests when it scans for an access point; "
+     "false waits for beacons"},
+    {"routerSolicitation", CMDLINE_BOOL, &P.router_solicitation, NULL, 0, 1,
+     "with --access=wifi, the mobile node sends a Router Solicitation after each association "
+     "(ns-3 sends none then)"},
     {"prefixChangeAt", CMDLINE_DOUBLE, &P.prefix_change_s, "s", 0, 1e6,
      "simulated time at which the home agent changes its home prefix lifetimes to valid 7200 s "
      "and preferred 3600 s and sends unsolicited Mobile Prefix Advertisements; 0 never changes "
@@ -329,6 +353,61 @@ record_packet(void *ctx, uint32_t node, uint32_t ifindex, enum rec_kind kind, co
 {
     (void)ctx;
     rec_packet(rec, sim_now_ns(), node, ifindex, kind, pkt, caplen, wire_len, uid, 0, drop);
+}
+
+/* The access routers, to name them in recorded WiFi events: home agent,
+ * ar1, ar2, each with its address on its access link. */
+static struct {
+    uint32_t node;
+    uint8_t address[16];
+} access_routers[3];
+
+/* Record a WiFi station's association or disassociation, and with
+ * --routerSolicitation send a Router Solicitation after an association. */
+static void
+record_wifi_event(void *ctx, uint32_t node, uint32_t ifindex, const struct mip6sec_wifi_info *info)
+{
+    (void)ctx;
+    const uint8_t *router = NULL;
+    for (size_t i = 0; i < 3; i++) {
+        if (access_routers[i].node == info->ap_node)
+            router = access_routers[i].address;
+    }
+    int64_t bssid = 0;
+    for (size_t i = 0; i < 6; i++)
+        bssid = bssid << 8 | info->bssid[i];
+
+    if (info->event == MIP6SEC_WIFI_DISASSOCIATED) {
+        rec_mobility(rec, sim_now_ns(), node, ifindex, REC_MOB_WIFI_DISASSOC, router, bssid,
+                     info->last_beacon_ns);
+        return;
+    }
+    int64_t ap_node = info->ap_node == MIP6SEC_NO_NODE ? -1 : (int64_t)info->ap_node;
+    rec_mobility(rec, sim_now_ns(), node, ifindex, REC_MOB_WIFI_ASSOC, router, bssid, ap_node);
+    if (!P.router_solicitation)
+        return;
+    if (mip6sec_router_solicit(node, ifindex) == 0)
+        rec_mobility(rec, sim_now_ns(), node, ifindex, REC_MOB_RS_REQUESTED, router, 0, 0);
+    else
+        fprintf(stderr, "mip6sec-handoff: router solicitation at %.3f s failed: %s\n",
+                (double)sim_now_ns() / 1e9, mip6sec_last_error());
+}
+
+/* Build the access links of --access=wifi: on one channel, an access point
+ * on each router at the position the CSMA links have, then the mobile
+ * node's station.  router_if receives the routers' interfaces. */
+static void
+build_wifi_access(const uint32_t routers[3], uint32_t mn, uint32_t router_if[3], uint32_t *mn_if,
+                  struct rec *rec)
+{
+    uint32_t channel;
+    check(mip6sec_wifi_channel(&channel), "WiFi channel", rec);
+    for (size_t i = 0; i < 3; i++)
+        check(mip6sec_wifi_ap(channel, routers[i], WIFI_SSID, (double)i * P.spacing, 0, 0,
+                              &router_if[i]),
+              "WiFi access point", rec);
+    check(mip6sec_wifi_station(channel, mn, WIFI_SSID, P.active_probing, mn_if), "WiFi station",
+          rec);
 }
 
 static bool
@@ -468,6 +547,31 @@ validate(void)
         fprintf(stderr, "mip6sec-handoff: --mnSlowdown, --haSlowdown and --costs act only with "
                         "the CPU model; add --cpuModel=true or leave them out\n");
         return false;
+    }
+    bool wifi = strcmp(P.access, "wifi") == 0;
+    if (!wifi && strcmp(P.access, "csma") != 0) {
+        fprintf(stderr, "mip6sec-handoff: invalid value '%s' for --access: use csma or wifi\n",
+                P.access);
+        return false;
+    }
+    if (!wifi && (P.active_probing || P.router_solicitation)) {
+        fprintf(stderr, "mip6sec-handoff: --activeProbing and --routerSolicitation act only "
+                        "with WiFi; add --access=wifi or leave them out\n");
+        return false;
+    }
+    if (wifi) {
+        const char *unused = P.check_interval_ms != 10   ? "--checkInterval"
+                             : P.hysteresis != 5         ? "--hysteresis"
+                             : P.access_delay_us != 1    ? "--accessDelay"
+                             : P.access_rate_mbps != 100 ? "--accessRate"
+                                                         : NULL;
+        if (unused) {
+            fprintf(stderr,
+                    "mip6sec-handoff: %s sets the CSMA access links; leave it out with "
+                    "--access=wifi, where ns-3's 802.11a model decides rates and handoffs\n",
+                    unused);
+            return false;
+        }
     }
     if (!P.output[0]) {
         fprintf(stderr, "mip6sec-handoff: --output is empty; give the path of the database to "
@@ -663,16 +767,25 @@ main(int argc, char **argv)
     check(mip6sec_p2p_link(r0, ar1, bb_rate, bb_delay, &r0_ar1, &ar1_up), "link", rec);
     check(mip6sec_p2p_link(r0, ar2, bb_rate, bb_delay, &r0_ar2, &ar2_up), "link", rec);
 
-    uint64_t ac_rate = (uint64_t)(P.access_rate_mbps * 1e6);
-    uint64_t ac_delay = (uint64_t)(P.access_delay_us * 1e3);
-    uint32_t home, f1, f2, ha_home, ar1_down, ar2_down, mn_if;
-    check(mip6sec_csma_channel(ac_rate, ac_delay, &home), "channel", rec);
-    check(mip6sec_csma_channel(ac_rate, ac_delay, &f1), "channel", rec);
-    check(mip6sec_csma_channel(ac_rate, ac_delay, &f2), "channel", rec);
-    check(mip6sec_csma_attach(home, ha, &ha_home), "attach", rec);
-    check(mip6sec_csma_attach(f1, ar1, &ar1_down), "attach", rec);
-    check(mip6sec_csma_attach(f2, ar2, &ar2_down), "attach", rec);
-    check(mip6sec_csma_attach(home, mn, &mn_if), "attach", rec);
+    bool wifi = strcmp(P.access, "wifi") == 0;
+    uint32_t home = 0, f1 = 0, f2 = 0, ha_home, ar1_down, ar2_down, mn_if;
+    if (wifi) {
+        uint32_t access[3] = {ha, ar1, ar2}, access_if[3];
+        build_wifi_access(access, mn, access_if, &mn_if, rec);
+        ha_home = access_if[0];
+        ar1_down = access_if[1];
+        ar2_down = access_if[2];
+    } else {
+        uint64_t ac_rate = (uint64_t)(P.access_rate_mbps * 1e6);
+        uint64_t ac_delay = (uint64_t)(P.access_delay_us * 1e3);
+        check(mip6sec_csma_channel(ac_rate, ac_delay, &home), "channel", rec);
+        check(mip6sec_csma_channel(ac_rate, ac_delay, &f1), "channel", rec);
+        check(mip6sec_csma_channel(ac_rate, ac_delay, &f2), "channel", rec);
+        check(mip6sec_csma_attach(home, ha, &ha_home), "attach", rec);
+        check(mip6sec_csma_attach(f1, ar1, &ar1_down), "attach", rec);
+        check(mip6sec_csma_attach(f2, ar2, &ar2_down), "attach", rec);
+        check(mip6sec_csma_attach(home, mn, &mn_if), "attach", rec);
+    }
 
     check(mip6sec_addr_assign(cn, cn_if, "2001:1:0:100::2/64"), "address", rec);
     check(mip6sec_addr_assign(r0, r0_cn, "2001:1:0:100::1/64"), "address", rec);
@@ -703,15 +816,30 @@ main(int argc, char **argv)
           "router advertisements", rec);
 
     /* ----- movement ----- */
-    check(mip6sec_channel_position(home, 0, 0, 0), "position", rec);
-    check(mip6sec_channel_position(f1, P.spacing, 0, 0), "position", rec);
-    check(mip6sec_channel_position(f2, 2 * P.spacing, 0, 0), "position", rec);
+    if (!wifi) {
+        /* WiFi access points got their positions when they were created. */
+        check(mip6sec_channel_position(home, 0, 0, 0), "position", rec);
+        check(mip6sec_channel_position(f1, P.spacing, 0, 0), "position", rec);
+        check(mip6sec_channel_position(f2, 2 * P.spacing, 0, 0), "position", rec);
+    }
     if (P.trace[0])
         check(mip6sec_ns2_trace(mn, P.trace, 0), "mobility trace", rec);
     else
         check(mip6sec_velocity(mn, 0, 0, 0, P.speed, 0, 0), "mobility", rec);
-    check(mip6sec_attach_nearest(mn, mn_if, (uint64_t)(P.check_interval_ms * 1e6), P.hysteresis),
-          "attachment", rec);
+    if (wifi) {
+        const char *router_addresses[3] = {"2001:1:0:1::1", "2001:1:0:2::1", "2001:1:0:3::1"};
+        uint32_t access[3] = {ha, ar1, ar2};
+        for (size_t i = 0; i < 3; i++) {
+            access_routers[i].node = access[i];
+            ip6_addr_from_text(router_addresses[i], access_routers[i].address);
+        }
+        check(mip6sec_wifi_station_callback(mn, mn_if, record_wifi_event, NULL), "WiFi events",
+              rec);
+    } else {
+        check(
+            mip6sec_attach_nearest(mn, mn_if, (uint64_t)(P.check_interval_ms * 1e6), P.hysteresis),
+            "attachment", rec);
+    }
 
     /* ----- recording of every node ----- */
     rec_begin(rec, P.seed, P.run, mip6sec_ns3_version(), MIP6SEC_VERSION);
@@ -822,8 +950,10 @@ main(int argc, char **argv)
     if (P.pcap) {
         char stem[1024], path[1100];
         output_stem(stem, sizeof stem);
-        check(mip6sec_pcap(mn, mn_if, stem), "pcap", rec);
-        check(mip6sec_pcap(ha, ha_home, stem), "pcap", rec);
+        check(wifi ? mip6sec_wifi_pcap(mn, mn_if, stem) : mip6sec_pcap(mn, mn_if, stem), "pcap",
+              rec);
+        check(wifi ? mip6sec_wifi_pcap(ha, ha_home, stem) : mip6sec_pcap(ha, ha_home, stem), "pcap",
+              rec);
         check(mip6sec_pcap(ha, ha_up, stem), "pcap", rec);
         check(mip6sec_pcap(cn, cn_if, stem), "pcap", rec);
         snprintf(path, sizeof path, "%s-esp_sa", stem);

@@ -31,6 +31,7 @@
  *   IPv6 stack (ICMPv6 solicitation jitter)   2^20 + 256 n + 0 .. 63
  *   CSMA device with ns-3 device index d      2^20 + 256 n + 64 + d
  *   router advertisement daemon               2^20 + 256 n + 200
+ *   WiFi device number k of the node (k < 3)  2^20 + 256 n + 208 + 16 k .. + 15
  */
 #ifndef MIP6SEC_NS3_H
 #define MIP6SEC_NS3_H
@@ -191,6 +192,112 @@ int mip6sec_attach_nearest(uint32_t node, uint32_t ifindex, uint64_t check_inter
 /* Move the node's CSMA device to the channel at time at_ns, as above. */
 int mip6sec_attach_move(uint32_t node, uint32_t ifindex, uint32_t channel, uint64_t at_ns);
 
+/* ----- WiFi access ----- */
+
+/*
+ * WiFi access networks are IEEE 802.11a devices (ns-3's YansWifiPhy and
+ * WifiMac, IdealWifiManager rate control) on one channel: 5 GHz channel
+ * 36, log-distance path loss and constant-speed propagation delay
+ * (YansWifiChannelHelper::Default).  Give every access point the same SSID,
+ * so stations roam between them.  ns-3.37 moves a station to another
+ * access point only after it has missed MaxMissedBeacons beacons (10
+ * beacons of 102.4 ms by default), never on signal strength alone.
+ * With ns-3's defaults (16 dBm transmit power, preamble detection from
+ * -82 dBm) a station received its access point's beacons up to about 51 m
+ * away in mip6sec-handoff --access=wifi.  Each WiFi device is an IPv6
+ * interface like a CSMA device.
+ */
+
+/* Create a WiFi channel; its id is stored in *channel_out. */
+int mip6sec_wifi_channel(uint32_t *channel_out);
+
+/*
+ * Give the node, an access router, a WiFi access point on the channel and
+ * an IPv6 interface on it.  The access point sends beacons with the SSID
+ * (1 to 32 bytes).  Send router advertisements on the interface with
+ * mip6sec_radvd().  The node is placed at (x, y, z) m.  SIM_ERR_INVALID
+ * when the node already moves by a mobility model other than a fixed
+ * position, or the SSID is empty or longer than 32 bytes.
+ */
+int mip6sec_wifi_ap(uint32_t channel, uint32_t node, const char *ssid, double x, double y, double z,
+                    uint32_t *ifindex_out);
+
+/*
+ * Give the node a WiFi station on the channel that associates with access
+ * points of the SSID, and an IPv6 interface on it.  With active_probing
+ * non-zero the station sends probe requests when it scans; otherwise it
+ * waits for beacons.  The node needs a position (mip6sec_position(),
+ * mip6sec_velocity() or mip6sec_ns2_trace()) before the run starts.
+ * The interface's link counts as up from the start, as ns-3's WifiNetDevice
+ * reports it, so the first association raises no link-up.  Afterwards the
+ * node's sim.h link hook gets link down when the station loses its access
+ * point and link up when it associates again.
+ */
+int mip6sec_wifi_station(uint32_t channel, uint32_t node, const char *ssid, int active_probing,
+                         uint32_t *ifindex_out);
+
+/* ap_node of a layer-2 event whose BSSID belongs to no access point of this run. */
+#define MIP6SEC_NO_NODE UINT32_MAX
+
+enum mip6sec_wifi_event {
+    MIP6SEC_WIFI_ASSOCIATED = 1,    /* the association response arrived (ns-3 "Assoc") */
+    MIP6SEC_WIFI_DISASSOCIATED = 2, /* too many beacons were missed (ns-3 "DeAssoc") */
+};
+
+/* A layer-2 event of a WiFi station. */
+struct mip6sec_wifi_info {
+    enum mip6sec_wifi_event event;
+    uint8_t bssid[6]; /* the access point's BSSID, which is its MAC address in ns-3 */
+    /* The node and IPv6 interface of the access point with that BSSID, or
+     * MIP6SEC_NO_NODE and 0. */
+    uint32_t ap_node;
+    uint32_t ap_ifindex;
+    /* For a disassociation, the time of the last beacon the station
+     * received from the access point while associated, in ns; -1 when none
+     * arrived, and always -1 for an association. */
+    int64_t last_beacon_ns;
+};
+
+/*
+ * Called for each association and disassociation of a WiFi station, in
+ * the station node's context.  It runs at the simulated time of the event,
+ * after the node's sim.h link hook has seen the link change.
+ */
+typedef void (*mip6sec_wifi_fn)(void *ctx, uint32_t node, uint32_t ifindex,
+                                const struct mip6sec_wifi_info *info);
+
+/*
+ * Set the layer-2 event callback of the station on the node's interface;
+ * fn NULL removes it.  SIM_ERR_INVALID when the interface is not a WiFi
+ * station.
+ */
+int mip6sec_wifi_station_callback(uint32_t node, uint32_t ifindex, mip6sec_wifi_fn fn, void *ctx);
+
+/*
+ * Write the 802.11 frames that the WiFi device of the node's interface
+ * sends and receives to <prefix>-<node>-<ifindex>.pcap, with radiotap
+ * headers.  SIM_ERR_INVALID when the interface is not a WiFi device or
+ * the file cannot be written.
+ */
+int mip6sec_wifi_pcap(uint32_t node, uint32_t ifindex, const char *prefix);
+
+/*
+ * Make the node's ICMPv6 layer send a Router Solicitation on the interface
+ * from its link-local address to all routers (ff02::2), for example after
+ * a WiFi association, because ns-3 sends none on its own then.  ns-3.37's
+ * Icmpv6L4Protocol delays it by 0 to 10 ms (SolicitationJitter) unless it
+ * is still retransmitting an earlier solicitation of the node, and
+ * retransmits it until a Router Advertisement arrives, at most
+ * RsMaxRetransmissionCount (4) times.
+ * NOTE: ns-3.37's Radvd sends a solicited advertisement only when a
+ * random delay of 0 to 500 ms, plus 3 s when it advertised on the
+ * interface in the last 3 s, ends before its next unsolicited one.  With
+ * advertisements every 30-70 ms it never does, so the solicitation does
+ * not speed up movement detection.
+ * SIM_ERR_INVALID when the interface has no link-local address yet.
+ */
+int mip6sec_router_solicit(uint32_t node, uint32_t ifindex);
+
 /* ----- tracing ----- */
 
 /*
@@ -214,7 +321,7 @@ int mip6sec_trace_node(uint32_t node, mip6sec_trace_fn fn, void *ctx);
 /*
  * Write the frames of the node's interface to <prefix>-<node>-<ifindex>.pcap:
  * Ethernet frames for CSMA devices, raw IPv6 packets for point-to-point
- * links and tunnels.
+ * links and tunnels.  WiFi devices take mip6sec_wifi_pcap().
  */
 int mip6sec_pcap(uint32_t node, uint32_t ifindex, const char *prefix);
 

@@ -48,6 +48,9 @@ constexpr uint32_t kStackStreamSlot = 0;    // up to 64 streams
 constexpr uint32_t kDeviceStreamSlot = 64;  // + ns-3 device index
 constexpr uint32_t kMaxStreamDevices = 128; // devices with a fixed stream per node
 constexpr uint32_t kRadvdStreamSlot = 200;
+constexpr uint32_t kWifiStreamSlot = 208;      // + kWifiStreamsPerDevice per WiFi device
+constexpr uint32_t kWifiStreamsPerDevice = 16; // an 802.11a device draws from 3 (ns-3.37)
+constexpr uint32_t kMaxStreamWifiDevices = 3;  // WiFi devices with fixed streams per node
 
 /* First stream of a component of the node; slot is one of the k*StreamSlot values. */
 int64_t ComponentStream(uint32_t node, uint32_t slot);

@@ -264,16 +264,22 @@ events_read_back(void)
 
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM event_kind"), 10);
     CHECK_ROW(db, "SELECT name FROM event_kind WHERE id = 8", "decap");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 44);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 45);
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 17", "not_away");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 21", "esp_tunnel_outer");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 22", "esp_next_header");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 23", "mpa_unexpected");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 24", "esp_replay");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 35", "ike_no_proposal");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 47);
+    CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 36", "home_address_defended");
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 52);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 41", "ike_sa_up");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 46", "rekey_done");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 48", "wifi_assoc");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 49", "wifi_disassoc");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 50", "rs_requested");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 51", "home_dad_start");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 52", "home_dad_done");
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM sa_event_kind"), 5);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 32", "mps_sent");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 35", "mps_received");
