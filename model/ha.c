@@ -1,7 +1,9 @@
 /*
  * ha.c - the home agent: binding cache, home registration (RFC 6275
- * §10.3) protected by ESP (RFC 3776 §6.2, §6.3), and the bidirectional
- * tunnel to registered care-of addresses (RFC 6275 §10.4).
+ * §10.3) protected by ESP (RFC 3776 §6.2, §6.3) with duplicate address
+ * detection for new home addresses (§10.3.1), proxy Neighbor Discovery
+ * for registered ones on the home link (§10.4.1), and the bidirectional
+ * tunnel to registered care-of addresses (§10.4).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +13,15 @@
 #include "ha.h"
 #include "ike.h"
 #include "mh.h"
+#include "nd.h"
 #include "sim.h"
 #include "tunnel.h"
 
 /* RFC 6275 §10.3.1 lets the home agent grant less than requested. */
 #define DEFAULT_MAX_LIFETIME_S 3600
+
+static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1}; /* ff02::1 */
+static const uint8_t unspecified[16];
 
 void
 mip6_ha_config_default(struct mip6_ha_config *cfg)
@@ -40,9 +46,64 @@ route_host(struct mip6_ha *ha, const uint8_t hoa[16], bool add)
         sim_route_remove(ha->node.id, hoa, 128, ha->tunnel_ifindex);
 }
 
+/* ----- proxy Neighbor Discovery for home addresses (RFC 6275 §10.4.1) ----- */
+
+/* Send a Neighbor Discovery message on the home link; uid_out may be NULL. */
+static void
+send_on_home_link(struct mip6_ha *ha, const uint8_t src[16], const uint8_t dst[16],
+                  const uint8_t *msg, size_t len, uint64_t *uid_out)
+{
+    /* NOTE: sim_ipv6_send gives the packet the node's default hop limit,
+     * not always the 255 of RFC 4861 §7.1: 64 in the test simulator, and
+     * in ns-3 255 only on routers that the shim sets up to send router
+     * advertisements.  A conformant receiver discards the message
+     * otherwise; ns-3.37's ICMPv6 does not check the hop limit. */
+    if (sim_ipv6_send(ha->node.id, ha->cfg.home_ifindex, src, dst, IP6_NH_ICMPV6, msg, len,
+                      uid_out) != SIM_OK) {
+        ha->node.drops++;
+        mip6_record_built(&ha->node, ha->cfg.home_ifindex, REC_DROP, src, dst, IP6_NH_ICMPV6, msg,
+                          len, 0, 0, REC_DROP_SEND_FAILED);
+    }
+}
+
+/* Advertise the home agent's own link-layer address for a home address. */
+static void
+send_proxy_advert(struct mip6_ha *ha, const uint8_t hoa[16], const uint8_t dst[16], uint8_t flags)
+{
+    uint8_t msg[ND_NEIGHBOR_MAX_LEN];
+    struct wr w = wr_init(msg, sizeof msg);
+    struct nd_neighbor na = {.type = ND_NEIGHBOR_ADVERT, .flags = flags, .has_link_addr = true};
+
+    memcpy(na.target, hoa, 16);
+    memcpy(na.link_addr, ha->home_mac, 6);
+    if (nd_encode_neighbor(&w, &na, ha->cfg.address, dst) == ND_OK)
+        send_on_home_link(ha, ha->cfg.address, dst, msg, w.pos, NULL);
+}
+
+/* Reply to a Neighbor Solicitation for a registered home address. */
+static void
+reply_to_solicitation(struct mip6_ha *ha, const struct ip6_packet *p, const struct nd_neighbor *ns)
+{
+    /* RFC 4861 §7.2.4: the reply to a probe from the unspecified address
+     * goes to all-nodes with S clear, the reply to any other solicitation
+     * to its source with S set.  RFC 4861 §7.2.8: a proxy's solicited
+     * advertisements have O clear, so that the mobile node's own
+     * advertisement wins once it is back.  R stays clear because the
+     * advertisement speaks for the mobile node, as in the unsolicited one
+     * (RFC 6275 §10.4.1).
+     * The reply leaves at once.  RFC 4861 §7.2.8 suggests a random delay
+     * of up to MAX_ANYCAST_DELAY_TIME (1 s) against collisions between
+     * several proxies, but this model has one home agent per link. */
+    bool probe = memcmp(p->hdr.src, unspecified, 16) == 0;
+    send_proxy_advert(ha, ns->target, probe ? all_nodes : p->hdr.src,
+                      probe ? 0 : ND_NA_FLAG_SOLICITED);
+}
+
 static void
 delete_binding(struct mip6_ha *ha, struct mip6_binding *b)
 {
+    /* RFC 6275 §10.4.1: without the binding the home agent stops
+     * intercepting, so receive_neighbor no longer replies for b->hoa. */
     mip6_timer_release(&b->expiry);
     route_host(ha, b->hoa, false);
     /* RFC 3776 §4.2: without a tunnel its SPD entries become inactive; the
@@ -128,12 +189,14 @@ register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_b
         memcpy(b->hoa, in->src, 16);
         b->ha = ha;
         mip6_timer_init(&b->expiry, ha->node.id, binding_expired, b);
-        /* NOTE: RFC 6275 §10.3.1 has the home agent run duplicate address
-         * detection for the home address before it accepts a new binding.
-         * This model accepts at once. */
         route_host(ha, b->hoa, true);
         rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                      REC_MOB_BINDING_ADD, coa, bu->seq, granted_s);
+        /* RFC 6275 §10.4.1: interception starts with an unsolicited
+         * advertisement to all-nodes, R and S clear and O set, so that
+         * neighbours replace the mobile node's link-layer address with the
+         * home agent's. */
+        send_proxy_advert(ha, b->hoa, all_nodes, ND_NA_FLAG_OVERRIDE);
     } else {
         rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                      REC_MOB_BINDING_UPDATE, coa, bu->seq, granted_s);
@@ -152,12 +215,172 @@ register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_b
     follow_with_ike(ha, in, coa);
 }
 
+/* ----- duplicate address detection for a home address (RFC 6275 §10.3.1) ----- */
+
+/* Keep the latest BU for the address under detection, which the BA will acknowledge. */
+static void
+hold_bu(struct mip6_home_dad *dad, const struct mip6_in *in, const struct mh_bu *bu,
+        const uint8_t coa[16])
+{
+    dad->in = *in;
+    dad->in.msg = NULL; /* the BU's scratch buffer is gone when the wait ends */
+    dad->in.msg_len = 0;
+    dad->in.sa = NULL;
+    dad->bu = *bu;
+    memcpy(dad->coa, coa, 16);
+}
+
+/* End the detection: accept the held BU, reject it with status 134, or
+ * drop it for a de-registration that arrived meanwhile. */
+static void
+finish_home_dad(struct mip6_home_dad *dad, enum mip6_home_dad_result result)
+{
+    struct mip6_ha *ha = dad->ha;
+    struct mip6_in in = dad->in;
+    struct mh_bu bu = dad->bu;
+    uint8_t coa[16];
+
+    memcpy(coa, dad->coa, 16);
+    rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
+                 REC_MOB_HOME_DAD_DONE, dad->hoa, result, bu.seq);
+    mip6_timer_release(&dad->wait);
+    addrmap_remove(&ha->dads, dad->hoa);
+    free(dad);
+
+    if (result == MIP6_HOME_DAD_UNIQUE)
+        register_binding(ha, &in, &bu, coa);
+    else if (result == MIP6_HOME_DAD_DUPLICATE)
+        send_ba(ha, &in, MH_BA_DAD_FAILED, bu.seq, 0); /* RFC 6275 §10.3.1 */
+}
+
+static void
+home_dad_timeout(void *owner)
+{
+    finish_home_dad(owner, MIP6_HOME_DAD_UNIQUE);
+}
+
+/* RFC 4862 §5.4.2: one Neighbor Solicitation from the unspecified address
+ * to the solicited-node address, without a link-layer address option. */
+static void
+send_dad_probe(struct mip6_ha *ha, struct mip6_home_dad *dad)
+{
+    uint8_t msg[ND_NEIGHBOR_MAX_LEN], dst[16];
+    struct wr w = wr_init(msg, sizeof msg);
+    struct nd_neighbor ns = {.type = ND_NEIGHBOR_SOLICIT};
+
+    memcpy(ns.target, dad->hoa, 16);
+    nd_solicited_node(dst, dad->hoa);
+    if (nd_encode_neighbor(&w, &ns, unspecified, dst) != ND_OK)
+        return;
+    send_on_home_link(ha, unspecified, dst, msg, w.pos, &dad->probe_uid);
+    dad->probe_sent = true;
+}
+
+/* Hold a first registration while duplicate address detection runs for
+ * its home address; the BA goes when it ends (finish_home_dad). */
+static void
+start_home_dad(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_bu *bu,
+               const uint8_t coa[16], uint64_t wait_ns)
+{
+    struct mip6_home_dad *dad = calloc(1, sizeof *dad);
+
+    if (!dad || !addrmap_put(&ha->dads, in->src, dad)) {
+        free(dad);
+        send_ba(ha, in, MH_BA_INSUFFICIENT_RESOURCES, bu->seq, 0);
+        return;
+    }
+    memcpy(dad->hoa, in->src, 16);
+    dad->ha = ha;
+    hold_bu(dad, in, bu, coa);
+    mip6_timer_init(&dad->wait, ha->node.id, home_dad_timeout, dad);
+    rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
+                 REC_MOB_HOME_DAD_START, dad->hoa, bu->seq, (int64_t)(wait_ns / 1000000));
+
+    send_dad_probe(ha, dad);
+    /* RFC 4862 §5.4: the address is unique when nothing contradicts it
+     * for RetransTimer after the probe.  The node's DAD timeout serves as
+     * RetransTimer, as it does for the mobile node's care-of address. */
+    mip6_timer_start(&dad->wait, wait_ns);
+}
+
+/* RFC 4862 §5.4.3, §5.4.4: during the wait, an advertisement for the
+ * address, or another node's probe for it, makes it a duplicate.  A
+ * solicitation with a source address is address resolution, which a
+ * tentative address ignores. */
+static void
+check_duplicate(struct mip6_home_dad *dad, const struct ip6_packet *p,
+                const struct nd_neighbor *msg, uint64_t uid)
+{
+    bool probe = msg->type == ND_NEIGHBOR_SOLICIT && memcmp(p->hdr.src, unspecified, 16) == 0;
+    bool own_probe = dad->probe_sent && uid == dad->probe_uid;
+
+    if (msg->type == ND_NEIGHBOR_ADVERT || (probe && !own_probe))
+        finish_home_dad(dad, MIP6_HOME_DAD_DUPLICATE);
+}
+
+/*
+ * A Neighbor Solicitation or Advertisement from the home link: another
+ * node's claim to an address under detection, or a solicitation the home
+ * agent replies to for a registered home address (RFC 6275 §10.4.1).  ns-3
+ * has no proxy Neighbor Discovery and ignores solicitations for addresses
+ * that are not its own, so the packet goes on to the stack either way.
+ */
+static void
+receive_neighbor(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, uint64_t uid,
+                 const struct ip6_packet *p)
+{
+    struct nd_neighbor msg;
+
+    if (ifindex != ha->cfg.home_ifindex)
+        return;
+    if (nd_parse_neighbor(pkt + p->upper_offset, p->upper_len, p->hdr.hop_limit, p->hdr.src,
+                          p->hdr.dst, &msg) != ND_OK)
+        return;
+
+    struct mip6_home_dad *dad = addrmap_get(&ha->dads, msg.target);
+    if (dad) {
+        check_duplicate(dad, p, &msg, uid);
+        return;
+    }
+    if (msg.type == ND_NEIGHBOR_SOLICIT && mip6_ha_binding(ha, msg.target))
+        reply_to_solicitation(ha, p, &msg);
+}
+
+/* Accept a registration, after duplicate address detection when it is the
+ * first one for its home address. */
+static void
+accept_registration(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_bu *bu,
+                    const uint8_t coa[16])
+{
+    struct mip6_home_dad *dad = addrmap_get(&ha->dads, in->src);
+    uint64_t wait_ns = sim_dad_timeout_ns(ha->node.id);
+
+    /* RFC 6275 §10.3.1: "unless this home agent already has a binding for
+     * the given home address", duplicate address detection comes first.  A
+     * newer BU during the wait replaces the held one.  A node whose stack
+     * makes addresses usable at once (ns-3's DAD attribute off) has no
+     * wait to run.
+     * NOTE: the L flag is ignored.  With L set, RFC 6275 §10.3.1 also asks
+     * for detection and proxy service for the mobile node's link-local
+     * address, and this model's mobile node never sets it. */
+    if (dad) {
+        hold_bu(dad, in, bu, coa);
+        return;
+    }
+    if (!mip6_ha_binding(ha, in->src) && ha->cfg.dad_home_address && wait_ns > 0) {
+        start_home_dad(ha, in, bu, coa, wait_ns);
+        return;
+    }
+    register_binding(ha, in, bu, coa);
+}
+
 /* Process a Binding Update that passed IPsec (RFC 6275 §9.5.1, §10.3.1, §10.3.2). */
 static void
 process_bu(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t uid,
            const struct mip6_in *in, const struct mh_bu *bu)
 {
     struct mip6_binding *b = mip6_ha_binding(ha, in->src);
+    struct mip6_home_dad *dad = addrmap_get(&ha->dads, in->src);
     const uint8_t *coa = bu->has_alt_coa ? bu->alt_coa : (in->has_hao ? in->care_of : in->src);
 
     rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ifindex, REC_MOB_BU_RECEIVED, in->src,
@@ -181,10 +404,18 @@ process_bu(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len,
         send_ba(ha, in, MH_BA_SEQ_OUT_OF_WINDOW, b->last_seq, 0);
         return;
     }
+    /* Nothing is accepted yet for an address under duplicate address
+     * detection, so a BU not newer than the held one gets no BA. */
+    if (dad && !mh_seq_newer(bu->seq, dad->bu.seq)) {
+        mip6_record_drop(&ha->node, ifindex, pkt, len, uid, REC_DROP_SEQ_OUT_OF_WINDOW);
+        return;
+    }
 
     /* RFC 6275 §9.5.1: lifetime 0, or a care-of address equal to the home
      * address, requests deletion of the binding (§10.3.2). */
     if (bu->lifetime == 0 || memcmp(coa, in->src, 16) == 0) {
+        if (dad)
+            finish_home_dad(dad, MIP6_HOME_DAD_ABANDONED);
         if (!b) {
             send_ba(ha, in, MH_BA_NOT_HOME_AGENT, bu->seq, 0);
             return;
@@ -207,7 +438,7 @@ process_bu(struct mip6_ha *ha, uint32_t ifindex, const uint8_t *pkt, size_t len,
         send_ba(ha, in, MH_BA_REASON_UNSPECIFIED, bu->seq, 0);
         return;
     }
-    register_binding(ha, in, bu, coa);
+    accept_registration(ha, in, bu, coa);
 }
 
 static void
@@ -301,6 +532,13 @@ ha_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
     /* Whatever does not parse is not mobility signalling; ns-3 decides. */
     if (ip6_parse(pkt, len, &p) != IP6_OK)
         return SIM_PASS;
+    /* Neighbor Discovery for home addresses goes to solicited-node and
+     * all-nodes multicast addresses, not to the home agent's. */
+    if (p.upper_proto == IP6_NH_ICMPV6 && p.upper_len > 0 &&
+        (pkt[p.upper_offset] == ND_NEIGHBOR_SOLICIT || pkt[p.upper_offset] == ND_NEIGHBOR_ADVERT)) {
+        receive_neighbor(ha, ifindex, pkt, uid, &p);
+        return SIM_PASS;
+    }
     if (memcmp(p.hdr.dst, ha->cfg.address, 16) != 0)
         return SIM_PASS;
     /* IKE over UDP port 500 (RFC 3776 §4.4). */
@@ -388,6 +626,14 @@ mip6_ha_free(struct mip6_ha *ha)
         }
     }
     addrmap_free(&ha->bindings);
+    for (size_t i = 0; i < ha->dads.cap; i++) {
+        struct mip6_home_dad *dad = ha->dads.slots[i].value;
+        if (dad) {
+            mip6_timer_release(&dad->wait);
+            free(dad);
+        }
+    }
+    addrmap_free(&ha->dads);
     ike_node_free(ha->ike);
     mip6_mpd_ha_free(ha);
     ipsec_db_free(&ha->node.ipsec);
@@ -424,8 +670,18 @@ mip6_ha_install(uint32_t node, const struct mip6_ha_config *cfg, struct rec *rec
     ha->cfg = *cfg;
     ipsec_db_init(&ha->node.ipsec);
     addrmap_init(&ha->bindings);
+    addrmap_init(&ha->dads);
     mip6_mpd_ha_init(ha);
 
+    /* Proxy Neighbor Discovery advertises this address (RFC 6275 §10.4.1). */
+    if (sim_iface_mac48(node, cfg->home_ifindex, ha->home_mac) != SIM_OK) {
+        snprintf(err, err_len,
+                 "home agent node %u: interface %u has no 48-bit MAC address for proxy "
+                 "Neighbor Discovery; give home_ifindex the interface on the home link",
+                 node, cfg->home_ifindex);
+        mip6_ha_free(ha);
+        return NULL;
+    }
     if (sim_tunnel_create(node, ha_tunnel_tx, ha, &ha->tunnel_ifindex) != SIM_OK ||
         sim_set_ingress_hook(node, ha_ingress, ha) != SIM_OK) {
         snprintf(err, err_len,

@@ -73,8 +73,8 @@ send_bu(struct mip6_mn *mn)
     mn->bul.seq++;
     bu.bu.seq = mn->bul.seq;
     /* RFC 6275 §11.7.1: A and H set; K only with dynamic keying.
-     * NOTE: L stays 0 because the home agent does not defend the
-     * link-local address (no proxy Neighbor Discovery yet). */
+     * NOTE: L stays 0 because the home agent's proxy Neighbor Discovery
+     * defends the home address only, not the link-local address. */
     bu.bu.flags = MH_BU_FLAG_A | MH_BU_FLAG_H;
     /* RFC 6275 §11.7.1: K asks the home agent to move the IKE SA with the
      * care-of address (RFC 3776 §4.4). */
@@ -166,6 +166,35 @@ refresh_binding(void *owner)
         start_registration(mn, false);
 }
 
+/*
+ * RFC 6275 §11.5.5: after the BA for the de-registration, advertise the
+ * node's own link-layer address for its home address to all-nodes, S
+ * clear and O set, so that neighbours stop sending to the home agent.
+ */
+static void
+advertise_home_address(struct mip6_mn *mn)
+{
+    static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+    uint8_t msg[ND_NEIGHBOR_MAX_LEN];
+    struct wr w = wr_init(msg, sizeof msg);
+    struct nd_neighbor na = {
+        .type = ND_NEIGHBOR_ADVERT, .flags = ND_NA_FLAG_OVERRIDE, .has_link_addr = true};
+
+    memcpy(na.target, mn->cfg.home_address, 16);
+    memcpy(na.link_addr, mn->mac, 6);
+    if (nd_encode_neighbor(&w, &na, mn->cfg.home_address, all_nodes) != ND_OK)
+        return;
+    /* NOTE: sent with the node's default hop limit, 64 on a mobile node,
+     * not the 255 of RFC 4861 §7.1.2.  A conformant receiver discards it;
+     * ns-3.37's ICMPv6 does not check the hop limit. */
+    if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->cfg.home_address, all_nodes, IP6_NH_ICMPV6,
+                      msg, w.pos, NULL) != SIM_OK) {
+        mn->node.drops++;
+        mip6_record_built(&mn->node, mn->cfg.ifindex, REC_DROP, mn->cfg.home_address, all_nodes,
+                          IP6_NH_ICMPV6, msg, w.pos, 0, 0, REC_DROP_SEND_FAILED);
+    }
+}
+
 static void
 accept_ba(struct mip6_mn *mn, const struct mh_ba *ba)
 {
@@ -180,6 +209,7 @@ accept_ba(struct mip6_mn *mn, const struct mh_ba *ba)
     if (mn->bul.deregistration) {
         mn->bul.bound = false;
         mn->state = MN_AT_HOME;
+        advertise_home_address(mn);
         mip6_mn_ro_home(mn);
         return;
     }
@@ -513,6 +543,27 @@ receive_ra(struct mip6_mn *mn, const struct ip6_packet *p, const uint8_t *pkt)
         arrive_foreign(mn);
 }
 
+/*
+ * Whether the packet is a Neighbor Advertisement for the home address that
+ * arrives while the node de-registers from home.  Until the home agent
+ * processes the de-registration it defends the home address by proxy
+ * (RFC 6275 §11.5.5), so it replies to the duplicate address detection
+ * probe that ns-3 sends for the home address re-added on this interface.
+ * ns-3.37 would take that answer for a duplicate and make the address
+ * invalid.  It acts on any advertisement whose target is a tentative
+ * address, without the checks of RFC 4861 §7.1.2, so type and target
+ * decide here too.
+ */
+static bool
+is_defence_of_home_address(const struct mip6_mn *mn, const struct ip6_packet *p, const uint8_t *pkt)
+{
+    uint8_t type, target[16];
+
+    return mn->state == MN_DEREGISTERING && p->upper_proto == IP6_NH_ICMPV6 &&
+           nd_peek_neighbor(pkt + p->upper_offset, p->upper_len, &type, target) &&
+           type == ND_NEIGHBOR_ADVERT && memcmp(target, mn->cfg.home_address, 16) == 0;
+}
+
 static bool
 is_mine(const struct mip6_mn *mn, const uint8_t addr[16])
 {
@@ -532,6 +583,10 @@ mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         pkt[p.upper_offset] == ND_ROUTER_ADVERT) {
         receive_ra(mn, &p, pkt);
         return SIM_PASS; /* ns-3 still does its own autoconfiguration */
+    }
+    if (is_defence_of_home_address(mn, &p, pkt)) {
+        mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_HOME_ADDRESS_DEFENDED);
+        return SIM_CONSUMED;
     }
     if (!is_mine(mn, p.hdr.dst))
         return SIM_PASS;

@@ -1,6 +1,17 @@
 /*
- * nd.h - the parts of Neighbor Discovery (RFC 4861) that movement
- * detection needs: parsing a Router Advertisement.
+ * nd.h - the parts of Neighbor Discovery (RFC 4861) that the model needs.
+ * Movement detection parses Router Advertisements.  The home agent's
+ * duplicate address detection and proxy Neighbor Discovery (RFC 6275
+ * §10.3.1, §10.4.1) and the mobile node's return home (§11.5.5) encode
+ * and parse Neighbor Solicitations and Advertisements.
+ *
+ * Neighbor Solicitation (type 135) and Advertisement (type 136) share one
+ * layout: Type, Code 0, Checksum, 32 bits of flags and Reserved, the
+ * 16-byte Target Address, then options.  Only an Advertisement has flags
+ * (R, S, O in the first byte).  The one option used here is the Source
+ * (in a Solicitation) or Target (in an Advertisement) Link-Layer Address
+ * option with a 48-bit address: Type 1 or 2, Length 1, six bytes
+ * (RFC 4861 §4.6.1, RFC 2464 §6).
  */
 #ifndef MIP6SEC_ND_H
 #define MIP6SEC_ND_H
@@ -9,12 +20,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cursor.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define ND_ROUTER_ADVERT 134 /* ICMPv6 type, RFC 4861 §4.2 */
+#define ND_ROUTER_ADVERT 134    /* ICMPv6 type, RFC 4861 §4.2 */
+#define ND_NEIGHBOR_SOLICIT 135 /* ICMPv6 type, RFC 4861 §4.3 */
+#define ND_NEIGHBOR_ADVERT 136  /* ICMPv6 type, RFC 4861 §4.4 */
 #define ND_MAX_PREFIXES 4
+
+/* IPv6 Hop Limit of every Neighbor Discovery message (RFC 4861 §7.1). */
+#define ND_HOP_LIMIT 255
+
+#define ND_NEIGHBOR_FIXED_LEN 24  /* Type to the end of the Target Address */
+#define ND_LINK_ADDR_OPTION_LEN 8 /* link-layer address option with a 48-bit address */
+/* Maximum length of a message that nd_encode_neighbor writes. */
+#define ND_NEIGHBOR_MAX_LEN (ND_NEIGHBOR_FIXED_LEN + ND_LINK_ADDR_OPTION_LEN)
+
+/* Neighbor Advertisement flags, the first byte after the checksum (RFC 4861 §4.4). */
+enum nd_na_flag {
+    ND_NA_FLAG_ROUTER = 0x80,    /* R: the sender is a router */
+    ND_NA_FLAG_SOLICITED = 0x40, /* S: sent in response to a Neighbor Solicitation */
+    ND_NA_FLAG_OVERRIDE = 0x20,  /* O: replace a cached link-layer address */
+};
 
 enum nd_status {
     ND_OK = 0,
@@ -24,6 +54,15 @@ enum nd_status {
     ND_BAD_OPTION,    /* an option with length 0 or running past the end */
     ND_BAD_HOP_LIMIT, /* IPv6 hop limit is not 255 (RFC 4861 §6.1.2) */
     ND_BAD_SOURCE,    /* source is not link-local (RFC 4861 §6.1.2) */
+    ND_NOT_NEIGHBOR,  /* ICMPv6 type is neither 135 nor 136 */
+    ND_BAD_CHECKSUM,  /* ICMPv6 checksum over the pseudo-header and message is wrong */
+    ND_BAD_TARGET,    /* Target Address is multicast (RFC 4861 §7.1.1, §7.1.2) */
+    /* A Solicitation from the unspecified address that is not sent to a
+     * solicited-node multicast address (RFC 4861 §7.1.1). */
+    ND_BAD_DAD,
+    ND_BAD_SOLICITED, /* Advertisement to a multicast address with S set (RFC 4861 §7.1.2) */
+    ND_NO_SPACE,      /* the encoder's output buffer is full */
+    ND_BAD_FIELD,     /* an encoder input breaks RFC 4861 */
 };
 
 struct nd_prefix {
@@ -70,6 +109,64 @@ struct nd_ra {
  */
 enum nd_status nd_parse_ra(const uint8_t *icmp, size_t len, uint8_t hop_limit,
                            const uint8_t src[16], struct nd_ra *out);
+
+/* A Neighbor Solicitation or Advertisement (RFC 4861 §4.3, §4.4). */
+struct nd_neighbor {
+    uint8_t type;  /* ND_NEIGHBOR_SOLICIT or ND_NEIGHBOR_ADVERT */
+    uint8_t flags; /* enum nd_na_flag bits of an Advertisement; 0 in a Solicitation */
+    uint8_t target[16];
+    /* Source (Solicitation) or Target (Advertisement) Link-Layer Address
+     * option.  The parser stores the first one of Length 1 and skips any
+     * other option. */
+    bool has_link_addr;
+    uint8_t link_addr[6];
+};
+
+/*
+ * Write msg at the current position of w with Code 0, Reserved bits 0 and
+ * the ICMPv6 checksum over the pseudo-header with src and dst (RFC 4443
+ * §2.3).  The message is 24 bytes, 32 with the link-layer address option.
+ *
+ * Returns ND_OK, ND_BAD_FIELD or ND_NO_SPACE.  ND_BAD_FIELD means that
+ * msg breaks RFC 4861, and nothing is written: a type other than 135 or
+ * 136, a multicast target, flags in a Solicitation or other than R, S and
+ * O, or a link-layer address option in a Solicitation from the
+ * unspecified address.  After ND_NO_SPACE w is marked failed.
+ */
+enum nd_status nd_encode_neighbor(struct wr *w, const struct nd_neighbor *msg,
+                                  const uint8_t src[16], const uint8_t dst[16]);
+
+/*
+ * Parse and validate a Neighbor Solicitation or Advertisement as RFC 4861
+ * §7.1.1 and §7.1.2 require: icmp[0..len) is the whole ICMPv6 message,
+ * and the hop limit, source and destination come from the IPv6 header.
+ * Checks run in this order: length, type, hop limit, checksum, code,
+ * target, options, then the rules for a Solicitation from the
+ * unspecified address and an Advertisement to a multicast address.
+ * Reserved bits are ignored.  A Source Link-Layer Address option in a
+ * Solicitation from the unspecified address is ignored instead of making
+ * the message invalid, because ns-3.37 sends one (see nd.c).
+ *
+ * On success fills *out and returns ND_OK.  On failure returns the first
+ * problem found: ND_TRUNCATED, ND_NOT_NEIGHBOR, ND_BAD_HOP_LIMIT,
+ * ND_BAD_CHECKSUM, ND_BAD_CODE, ND_BAD_TARGET, ND_BAD_OPTION, ND_BAD_DAD
+ * or ND_BAD_SOLICITED.
+ */
+enum nd_status nd_parse_neighbor(const uint8_t *icmp, size_t len, uint8_t hop_limit,
+                                 const uint8_t src[16], const uint8_t dst[16],
+                                 struct nd_neighbor *out);
+
+/*
+ * Read the Type and Target Address of a Neighbor Solicitation or
+ * Advertisement without validating anything else.  Returns false when
+ * icmp is shorter than the 24-byte fixed part or the type is neither 135
+ * nor 136.
+ */
+bool nd_peek_neighbor(const uint8_t *icmp, size_t len, uint8_t *type, uint8_t target[16]);
+
+/* Write the solicited-node multicast address of addr, ff02::1:ff00:0/104
+ * with the low 24 bits of addr (RFC 4291 §2.7.1). */
+void nd_solicited_node(uint8_t out[16], const uint8_t addr[16]);
 
 const char *nd_status_name(enum nd_status s);
 
