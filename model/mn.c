@@ -439,6 +439,13 @@ check_coa(void *owner)
 
     if (mn->state != MN_WAIT_COA)
         return;
+    /* The stack took the address: it is usable after the DAD timeout. */
+    if (mn->coa_first_check && st == SIM_ADDR_TENTATIVE) {
+        mn->coa_first_check = false;
+        mip6_timer_start(&mn->coa_timer, sim_dad_timeout_ns(mn->node.id));
+        return;
+    }
+    mn->coa_first_check = false;
     if (st == SIM_ADDR_PREFERRED || st == SIM_ADDR_DEPRECATED) {
         record_mobility(mn, REC_MOB_COA_READY, mn->coa, 0, 0);
         mn->state = MN_REGISTERING;
@@ -493,8 +500,11 @@ arrive_foreign(struct mip6_mn *mn)
     mn->state = MN_WAIT_COA;
     mn->coa_checks = 0;
     /* ns-3 configures the address when it processes this advertisement,
-     * right after this hook, and keeps it tentative for the DAD timeout. */
-    mip6_timer_start(&mn->coa_timer, sim_dad_timeout_ns(mn->node.id) + 1000);
+     * right after this hook, and keeps it tentative for the DAD timeout.
+     * The first check comes just after that, so that an address the stack
+     * did not configure is added at once rather than after a DAD time. */
+    mn->coa_first_check = true;
+    mip6_timer_start(&mn->coa_timer, 1000);
 }
 
 /* Movement detection (RFC 6275 §11.5.1): a router advertisement with a

@@ -81,6 +81,7 @@ struct mip6_mn {
     bool tunnel_up;         /* reverse tunnel has an outer source */
     uint8_t tunnel_src[16]; /* RFC 3776 §4.3: switches right after the BU is sent */
     uint32_t coa_checks;
+    bool coa_first_check; /* the next check of the care-of address is the first */
 
     struct mip6_bul bul;
     size_t n_correspondents;
