@@ -1,26 +1,30 @@
 /*
- * handoff.c - the default mip6sec experiment: a mobile node hands off
- * twice while a correspondent node streams UDP to its home address.
+ * handoff.c - the default mip6sec experiment: a mobile node drives along
+ * a road of access routers while a correspondent node streams UDP to its
+ * home address.  With the default two access routers it hands off twice.
  *
  *            cn
  *             | 2001:1:0:100::/64
  *            r0 (backbone router)
- *      ______|___________________
- *     |            |             |
- *     ha          ar1           ar2          point-to-point links
- *     |            |             |
- *   home link   foreign 1     foreign 2      CSMA links, one per access point
- *   2001:1:0:1::/64  2001:1:0:2::/64  2001:1:0:3::/64
- *   x = 0       x = spacing   x = 2 spacing  (access point positions, m)
+ *      ______|_______________________________
+ *     |            |             |           |
+ *     ha          ar1           ar2   ...   arN     point-to-point links
+ *     |            |             |           |     2001:1:0:101::/64,
+ *   home link   foreign 1     foreign 2    foreign N   :102::/64, ...
+ *   2001:1:0:1::/64  2001:1:0:2::/64  2001:1:0:3::/64  ...
+ *   x = 0       x = spacing   x = 2 spacing  x = N spacing  (access points, m)
  *
  *   mn  starts on the home link and moves along x: at --speed m/s from
  *       x = 0, or as an ns-2 mobility trace (--trace) describes.  Its CSMA
  *       device always sits on the nearest access point's link.
  *
- * With --access=wifi the three access links are 802.11a access points
- * of one SSID on one channel, at the same positions.  The mobile node has
- * a WiFi station, which moves to another access point only after it has
- * missed 10 beacons of its current one (ns-3's StaWifiMac).
+ * N is --accessRouters (default 2).  Node ids: mn 0, cn 1, r0 2, ha 3,
+ * ar1 4, ar2 5, and so on.
+ *
+ * With --access=wifi the access links are 802.11a access points of one
+ * SSID on one channel, at the same positions.  The mobile node has a WiFi
+ * station, which moves to another access point only after it has missed
+ * 10 beacons of its current one (ns-3's StaWifiMac).
  *
  * Copy this file to write another scenario: it uses only the public C
  * API of the model (model/mip6sec.h) and of the ns-3 shim
@@ -66,12 +70,18 @@
 /* The SSID of every access point with --access=wifi, so the station roams. */
 #define WIFI_SSID "mip6sec"
 
+/* Most access routers --accessRouters may ask for.  Their access prefixes
+ * 2001:1:0:2::/64 upward and backbone prefixes 2001:1:0:102::/64 upward
+ * must not meet. */
+#define MAX_ACCESS_ROUTERS 64
+
 struct params {
     uint64_t seed;
     uint64_t run;
     double duration_s;
     double speed;
     double spacing;
+    uint64_t access_routers;
     const char *trace;
     uint64_t ra_min_ms;
     uint64_t ra_max_ms;
@@ -127,6 +137,7 @@ static struct params P = {
     .duration_s = 25,
     .speed = 10,
     .spacing = 100,
+    .access_routers = 2,
     .trace = "",
     .ra_min_ms = 30,
     .ra_max_ms = 70,
@@ -188,6 +199,8 @@ static const struct cmdline_option OPTIONS[] = {
      "mobile node speed along x from x = 0 (ignored with --trace)"},
     {"spacing", CMDLINE_DOUBLE, &P.spacing, "m", 1, 1e6,
      "distance between neighbouring access points"},
+    {"accessRouters", CMDLINE_UINT, &P.access_routers, NULL, 1, MAX_ACCESS_ROUTERS,
+     "access routers in a row after the home link (ar1, ar2, ...), --spacing apart"},
     {"trace", CMDLINE_STRING, &P.trace, NULL, 0, 0,
      "ns-2 mobility trace whose $node_(0) is the mobile node (BonnMotion's ns-2 format)"},
     {"raMin", CMDLINE_UINT, &P.ra_min_ms, "ms", 30, 1800000,
@@ -356,11 +369,11 @@ record_packet(void *ctx, uint32_t node, uint32_t ifindex, enum rec_kind kind, co
 }
 
 /* The access routers, to name them in recorded WiFi events: home agent,
- * ar1, ar2, each with its address on its access link. */
+ * ar1, ar2, ..., each with its address on its access link. */
 static struct {
     uint32_t node;
     uint8_t address[16];
-} access_routers[3];
+} access_routers[MAX_ACCESS_ROUTERS + 1];
 
 /* Record a WiFi station's association or disassociation, and with
  * --routerSolicitation send a Router Solicitation after an association. */
@@ -369,7 +382,7 @@ record_wifi_event(void *ctx, uint32_t node, uint32_t ifindex, const struct mip6s
 {
     (void)ctx;
     const uint8_t *router = NULL;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i <= P.access_routers; i++) {
         if (access_routers[i].node == info->ap_node)
             router = access_routers[i].address;
     }
@@ -397,12 +410,12 @@ record_wifi_event(void *ctx, uint32_t node, uint32_t ifindex, const struct mip6s
  * on each router at the position the CSMA links have, then the mobile
  * node's station.  router_if receives the routers' interfaces. */
 static void
-build_wifi_access(const uint32_t routers[3], uint32_t mn, uint32_t router_if[3], uint32_t *mn_if,
-                  struct rec *rec)
+build_wifi_access(const uint32_t *routers, size_t n, uint32_t mn, uint32_t *router_if,
+                  uint32_t *mn_if, struct rec *rec)
 {
     uint32_t channel;
     check(mip6sec_wifi_channel(&channel), "WiFi channel", rec);
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < n; i++)
         check(mip6sec_wifi_ap(channel, routers[i], WIFI_SSID, (double)i * P.spacing, 0, 0,
                               &router_if[i]),
               "WiFi access point", rec);
@@ -714,8 +727,8 @@ main(int argc, char **argv)
 
     enum cmdline_result parsed =
         cmdline_parse(argc, argv, "mip6sec-handoff",
-                      "a mobile node hands off twice while a correspondent streams UDP to its "
-                      "home address; every packet event is recorded in SQLite",
+                      "a mobile node drives past a row of access routers while a correspondent "
+                      "streams UDP to its home address; every packet event is recorded in SQLite",
                       OPTIONS, N_OPTIONS);
     if (parsed != CMDLINE_OK)
         return parsed == CMDLINE_HELP ? 0 : 2;
@@ -748,90 +761,107 @@ main(int argc, char **argv)
         check(mip6sec_set_default("ns3::Ipv6L3Protocol::StrongEndSystemModel", "false"),
               "weak host model", rec);
 
-    uint32_t mn, cn, r0, ha, ar1, ar2;
-    check(mip6sec_node_create(&mn), "node", rec); /* node 0: $node_(0) in a trace */
+    /* Node ids: mn 0 ($node_(0) in a trace), cn 1, r0 2, ha 3, then the
+     * access routers ar1, ar2, ... from 4 on. */
+    size_t n_ar = P.access_routers;
+    uint32_t mn, cn, r0, ha, ar[MAX_ACCESS_ROUTERS];
+    check(mip6sec_node_create(&mn), "node", rec);
     check(mip6sec_node_create(&cn), "node", rec);
     check(mip6sec_node_create(&r0), "node", rec);
     check(mip6sec_node_create(&ha), "node", rec);
-    check(mip6sec_node_create(&ar1), "node", rec);
-    check(mip6sec_node_create(&ar2), "node", rec);
-    uint32_t routers[] = {r0, ha, ar1, ar2};
-    for (size_t i = 0; i < 4; i++)
-        check(mip6sec_node_set_router(routers[i]), "router", rec);
+    for (size_t i = 0; i < n_ar; i++)
+        check(mip6sec_node_create(&ar[i]), "node", rec);
+    check(mip6sec_node_set_router(r0), "router", rec);
+    check(mip6sec_node_set_router(ha), "router", rec);
+    for (size_t i = 0; i < n_ar; i++)
+        check(mip6sec_node_set_router(ar[i]), "router", rec);
 
     uint64_t bb_rate = (uint64_t)(P.backbone_rate_mbps * 1e6);
     uint64_t bb_delay = (uint64_t)(P.backbone_delay_ms * 1e6);
-    uint32_t cn_if, r0_cn, r0_ha, ha_up, r0_ar1, ar1_up, r0_ar2, ar2_up;
+    uint32_t cn_if, r0_cn, r0_ha, ha_up, r0_ar[MAX_ACCESS_ROUTERS], ar_up[MAX_ACCESS_ROUTERS];
     check(mip6sec_p2p_link(cn, r0, bb_rate, bb_delay, &cn_if, &r0_cn), "link", rec);
     check(mip6sec_p2p_link(r0, ha, bb_rate, bb_delay, &r0_ha, &ha_up), "link", rec);
-    check(mip6sec_p2p_link(r0, ar1, bb_rate, bb_delay, &r0_ar1, &ar1_up), "link", rec);
-    check(mip6sec_p2p_link(r0, ar2, bb_rate, bb_delay, &r0_ar2, &ar2_up), "link", rec);
+    for (size_t i = 0; i < n_ar; i++)
+        check(mip6sec_p2p_link(r0, ar[i], bb_rate, bb_delay, &r0_ar[i], &ar_up[i]), "link", rec);
 
+    /* The home link and one access link per access router, in a row
+     * P.spacing apart from x = 0. */
     bool wifi = strcmp(P.access, "wifi") == 0;
-    uint32_t home = 0, f1 = 0, f2 = 0, ha_home, ar1_down, ar2_down, mn_if;
+    uint32_t access[MAX_ACCESS_ROUTERS + 1], access_if[MAX_ACCESS_ROUTERS + 1];
+    uint32_t channel[MAX_ACCESS_ROUTERS + 1] = {0}, mn_if;
+    access[0] = ha;
+    for (size_t i = 0; i < n_ar; i++)
+        access[i + 1] = ar[i];
     if (wifi) {
-        uint32_t access[3] = {ha, ar1, ar2}, access_if[3];
-        build_wifi_access(access, mn, access_if, &mn_if, rec);
-        ha_home = access_if[0];
-        ar1_down = access_if[1];
-        ar2_down = access_if[2];
+        build_wifi_access(access, n_ar + 1, mn, access_if, &mn_if, rec);
     } else {
         uint64_t ac_rate = (uint64_t)(P.access_rate_mbps * 1e6);
         uint64_t ac_delay = (uint64_t)(P.access_delay_us * 1e3);
-        check(mip6sec_csma_channel(ac_rate, ac_delay, &home), "channel", rec);
-        check(mip6sec_csma_channel(ac_rate, ac_delay, &f1), "channel", rec);
-        check(mip6sec_csma_channel(ac_rate, ac_delay, &f2), "channel", rec);
-        check(mip6sec_csma_attach(home, ha, &ha_home), "attach", rec);
-        check(mip6sec_csma_attach(f1, ar1, &ar1_down), "attach", rec);
-        check(mip6sec_csma_attach(f2, ar2, &ar2_down), "attach", rec);
-        check(mip6sec_csma_attach(home, mn, &mn_if), "attach", rec);
+        for (size_t i = 0; i <= n_ar; i++)
+            check(mip6sec_csma_channel(ac_rate, ac_delay, &channel[i]), "channel", rec);
+        for (size_t i = 0; i <= n_ar; i++)
+            check(mip6sec_csma_attach(channel[i], access[i], &access_if[i]), "attach", rec);
+        check(mip6sec_csma_attach(channel[0], mn, &mn_if), "attach", rec);
     }
+    uint32_t ha_home = access_if[0];
 
+    /* Backbone prefixes 2001:1:0:100::/64 (cn), :101 (ha), :102, :103, ...
+     * (access routers); access prefixes :1 (home), :2, :3, ... */
+    char next_hop[64];
     check(mip6sec_addr_assign(cn, cn_if, "2001:1:0:100::2/64"), "address", rec);
     check(mip6sec_addr_assign(r0, r0_cn, "2001:1:0:100::1/64"), "address", rec);
     check(mip6sec_addr_assign(r0, r0_ha, "2001:1:0:101::1/64"), "address", rec);
     check(mip6sec_addr_assign(ha, ha_up, "2001:1:0:101::2/64"), "address", rec);
-    check(mip6sec_addr_assign(r0, r0_ar1, "2001:1:0:102::1/64"), "address", rec);
-    check(mip6sec_addr_assign(ar1, ar1_up, "2001:1:0:102::2/64"), "address", rec);
-    check(mip6sec_addr_assign(r0, r0_ar2, "2001:1:0:103::1/64"), "address", rec);
-    check(mip6sec_addr_assign(ar2, ar2_up, "2001:1:0:103::2/64"), "address", rec);
+    for (size_t i = 0; i < n_ar; i++) {
+        snprintf(text, sizeof text, "2001:1:0:%zx::1/64", 0x102 + i);
+        check(mip6sec_addr_assign(r0, r0_ar[i], text), "address", rec);
+        snprintf(text, sizeof text, "2001:1:0:%zx::2/64", 0x102 + i);
+        check(mip6sec_addr_assign(ar[i], ar_up[i], text), "address", rec);
+    }
     check(mip6sec_addr_assign(ha, ha_home, "2001:1:0:1::1/64"), "address", rec);
-    check(mip6sec_addr_assign(ar1, ar1_down, "2001:1:0:2::1/64"), "address", rec);
-    check(mip6sec_addr_assign(ar2, ar2_down, "2001:1:0:3::1/64"), "address", rec);
+    for (size_t i = 0; i < n_ar; i++) {
+        snprintf(text, sizeof text, "2001:1:0:%zx::1/64", 2 + i);
+        check(mip6sec_addr_assign(ar[i], access_if[i + 1], text), "address", rec);
+    }
 
     check(mip6sec_route_static(cn, "::/0", "2001:1:0:100::1", cn_if), "route", rec);
     check(mip6sec_route_static(r0, "2001:1:0:1::/64", "2001:1:0:101::2", r0_ha), "route", rec);
-    check(mip6sec_route_static(r0, "2001:1:0:2::/64", "2001:1:0:102::2", r0_ar1), "route", rec);
-    check(mip6sec_route_static(r0, "2001:1:0:3::/64", "2001:1:0:103::2", r0_ar2), "route", rec);
+    for (size_t i = 0; i < n_ar; i++) {
+        snprintf(text, sizeof text, "2001:1:0:%zx::/64", 2 + i);
+        snprintf(next_hop, sizeof next_hop, "2001:1:0:%zx::2", 0x102 + i);
+        check(mip6sec_route_static(r0, text, next_hop, r0_ar[i]), "route", rec);
+    }
     check(mip6sec_route_static(ha, "::/0", "2001:1:0:101::1", ha_up), "route", rec);
-    check(mip6sec_route_static(ar1, "::/0", "2001:1:0:102::1", ar1_up), "route", rec);
-    check(mip6sec_route_static(ar2, "::/0", "2001:1:0:103::1", ar2_up), "route", rec);
+    for (size_t i = 0; i < n_ar; i++) {
+        snprintf(next_hop, sizeof next_hop, "2001:1:0:%zx::1", 0x102 + i);
+        check(mip6sec_route_static(ar[i], "::/0", next_hop, ar_up[i]), "route", rec);
+    }
 
     uint32_t ra_min = (uint32_t)P.ra_min_ms, ra_max = (uint32_t)P.ra_max_ms;
     check(mip6sec_radvd(ha, ha_home, "2001:1:0:1::/64", ra_min, ra_max, MIP6SEC_RA_HOME_AGENT),
           "router advertisements", rec);
-    check(mip6sec_radvd(ar1, ar1_down, "2001:1:0:2::/64", ra_min, ra_max, 0),
-          "router advertisements", rec);
-    check(mip6sec_radvd(ar2, ar2_down, "2001:1:0:3::/64", ra_min, ra_max, 0),
-          "router advertisements", rec);
+    for (size_t i = 0; i < n_ar; i++) {
+        snprintf(text, sizeof text, "2001:1:0:%zx::/64", 2 + i);
+        check(mip6sec_radvd(ar[i], access_if[i + 1], text, ra_min, ra_max, 0),
+              "router advertisements", rec);
+    }
 
     /* ----- movement ----- */
     if (!wifi) {
         /* WiFi access points got their positions when they were created. */
-        check(mip6sec_channel_position(home, 0, 0, 0), "position", rec);
-        check(mip6sec_channel_position(f1, P.spacing, 0, 0), "position", rec);
-        check(mip6sec_channel_position(f2, 2 * P.spacing, 0, 0), "position", rec);
+        for (size_t i = 0; i <= n_ar; i++)
+            check(mip6sec_channel_position(channel[i], (double)i * P.spacing, 0, 0), "position",
+                  rec);
     }
     if (P.trace[0])
         check(mip6sec_ns2_trace(mn, P.trace, 0), "mobility trace", rec);
     else
         check(mip6sec_velocity(mn, 0, 0, 0, P.speed, 0, 0), "mobility", rec);
     if (wifi) {
-        const char *router_addresses[3] = {"2001:1:0:1::1", "2001:1:0:2::1", "2001:1:0:3::1"};
-        uint32_t access[3] = {ha, ar1, ar2};
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i <= n_ar; i++) {
             access_routers[i].node = access[i];
-            ip6_addr_from_text(router_addresses[i], access_routers[i].address);
+            snprintf(text, sizeof text, "2001:1:0:%zx::1", 1 + i);
+            ip6_addr_from_text(text, access_routers[i].address);
         }
         check(mip6sec_wifi_station_callback(mn, mn_if, record_wifi_event, NULL), "WiFi events",
               rec);
@@ -846,10 +876,15 @@ main(int argc, char **argv)
     const struct {
         uint32_t id;
         const char *name;
-    } names[] = {{mn, "mn"}, {cn, "cn"}, {r0, "r0"}, {ha, "ha"}, {ar1, "ar1"}, {ar2, "ar2"}};
+    } names[] = {{mn, "mn"}, {cn, "cn"}, {r0, "r0"}, {ha, "ha"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         rec_node(rec, names[i].id, names[i].name);
         check(mip6sec_trace_node(names[i].id, record_packet, NULL), "tracing", rec);
+    }
+    for (size_t i = 0; i < n_ar; i++) {
+        snprintf(text, sizeof text, "ar%zu", i + 1);
+        rec_node(rec, ar[i], text);
+        check(mip6sec_trace_node(ar[i], record_packet, NULL), "tracing", rec);
     }
 
     /* ----- Mobile IPv6 with IPsec ----- */
