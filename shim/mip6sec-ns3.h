@@ -31,6 +31,7 @@
  *   IPv6 stack (ICMPv6 solicitation jitter)   2^20 + 256 n + 0 .. 63
  *   CSMA device with ns-3 device index d      2^20 + 256 n + 64 + d
  *   router advertisement daemon               2^20 + 256 n + 200
+ *   random waypoint mobility                  2^20 + 256 n + 201 .. 204
  *   WiFi device number k of the node (k < 3)  2^20 + 256 n + 208 + 16 k .. + 15
  */
 #ifndef MIP6SEC_NS3_H
@@ -161,6 +162,27 @@ int mip6sec_velocity(uint32_t node, double x, double y, double z, double vx, dou
  * position or velocity.
  */
 int mip6sec_ns2_trace(uint32_t node, const char *path, uint32_t trace_node);
+
+/* Parameters of mip6sec_random_waypoint(); coordinates in m. */
+struct mip6sec_waypoint {
+    double x, y;         /* start position */
+    double x_min, x_max; /* the rectangle that waypoints are drawn from, uniformly */
+    double y_min, y_max;
+    double speed_min_mps; /* speed of each leg, drawn uniformly; above 0 */
+    double speed_max_mps;
+    double pause_s; /* pause at the start and at each waypoint */
+};
+
+/*
+ * Move the node by ns-3's RandomWaypointMobilityModel in the plane z = 0:
+ * it pauses at the start position, walks in a straight line to a random
+ * waypoint at a random speed, pauses there, and so on.  The draws come
+ * from the node's own streams, so the same seed and run give the same
+ * walk.  SIM_ERR_INVALID when the node already has a position or
+ * velocity, the minimum speed is not above 0 or exceeds the maximum, the
+ * pause is negative, or a rectangle's maximum is below its minimum.
+ */
+int mip6sec_random_waypoint(uint32_t node, const struct mip6sec_waypoint *walk);
 
 /* ----- layer-2 attachment of a CSMA device ----- */
 

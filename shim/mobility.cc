@@ -19,8 +19,12 @@
 #include "ns3/mobility-model.h"
 #include "ns3/ns2-mobility-helper.h"
 #include "ns3/nstime.h"
+#include "ns3/pointer.h"
+#include "ns3/position-allocator.h"
+#include "ns3/random-waypoint-mobility-model.h"
 #include "ns3/simulator.h"
 
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -64,6 +68,10 @@ class NearestChannelAttachment : public Object
 
 namespace
 {
+
+/* First stream of a node's random waypoint model (mip6sec-ns3.h lists the
+ * layout): speed, pause, then the waypoint allocator's x and y. */
+constexpr uint32_t kWaypointStreamSlot = 201;
 
 /* While the old channel carries a frame, retry the attach after this long. */
 const Time kAttachRetry = MicroSeconds(1);
@@ -401,6 +409,73 @@ mip6sec_ns2_trace(uint32_t node, const char *path, uint32_t trace_node)
             << "\" has no usable entry for $node_(" << trace_node << ")";
         return Fail(SIM_ERR_NOT_FOUND, msg.str());
     }
+    return SIM_OK;
+}
+
+int
+mip6sec_random_waypoint(uint32_t node, const struct mip6sec_waypoint *walk)
+{
+    Ptr<Node> n = FindNode(node);
+    if (!n) {
+        int status;
+        FindIpv6(node, &status);
+        return status;
+    }
+    if (walk == nullptr) {
+        return Fail(SIM_ERR_INVALID, "mip6sec_random_waypoint: NULL parameters");
+    }
+    if (n->GetObject<MobilityModel>()) {
+        std::ostringstream msg;
+        msg << "mip6sec_random_waypoint: node " << node
+            << " already has a position or velocity; the random waypoint model must be its "
+               "only mobility";
+        return Fail(SIM_ERR_INVALID, msg.str());
+    }
+    // A waypoint at zero speed would never be reached: ns-3 divides the
+    // distance by the speed.
+    if (!(walk->speed_min_mps > 0.0) || !(walk->speed_max_mps >= walk->speed_min_mps) ||
+        !std::isfinite(walk->speed_max_mps)) {
+        std::ostringstream msg;
+        msg << "mip6sec_random_waypoint: speeds " << walk->speed_min_mps << " .. "
+            << walk->speed_max_mps << " m/s are invalid; the minimum must be above 0 and "
+            << "not above the maximum";
+        return Fail(SIM_ERR_INVALID, msg.str());
+    }
+    if (!(walk->pause_s >= 0.0) || !std::isfinite(walk->pause_s) || !(walk->x_max >= walk->x_min) ||
+        !(walk->y_max >= walk->y_min)) {
+        return Fail(SIM_ERR_INVALID, "mip6sec_random_waypoint: the pause must be finite and "
+                                     ">= 0 s, and each maximum coordinate >= its minimum");
+    }
+
+    Ptr<UniformRandomVariable> x = CreateObject<UniformRandomVariable>();
+    x->SetAttribute("Min", DoubleValue(walk->x_min));
+    x->SetAttribute("Max", DoubleValue(walk->x_max));
+    Ptr<UniformRandomVariable> y = CreateObject<UniformRandomVariable>();
+    y->SetAttribute("Min", DoubleValue(walk->y_min));
+    y->SetAttribute("Max", DoubleValue(walk->y_max));
+    Ptr<RandomRectanglePositionAllocator> waypoints =
+        CreateObject<RandomRectanglePositionAllocator>();
+    waypoints->SetX(x);
+    waypoints->SetY(y);
+    Ptr<UniformRandomVariable> speed = CreateObject<UniformRandomVariable>();
+    speed->SetAttribute("Min", DoubleValue(walk->speed_min_mps));
+    speed->SetAttribute("Max", DoubleValue(walk->speed_max_mps));
+    Ptr<ConstantRandomVariable> pause = CreateObject<ConstantRandomVariable>();
+    pause->SetAttribute("Constant", DoubleValue(walk->pause_s));
+
+    Ptr<RandomWaypointMobilityModel> model = CreateObject<RandomWaypointMobilityModel>();
+    model->SetAttribute("Speed", PointerValue(speed));
+    model->SetAttribute("Pause", PointerValue(pause));
+    model->SetAttribute("PositionAllocator", PointerValue(waypoints));
+    model->AssignStreams(ComponentStream(node, kWaypointStreamSlot));
+    n->AggregateObject(model);
+    // Set the start position only after the node's Initialize event, which
+    // was queued when the node was created.  Called earlier, SetPosition
+    // makes ns-3.37's model schedule two first legs and lose track of one.
+    // Until this event runs, the model reports (0, 0, 0).
+    Vector start(walk->x, walk->y, 0.0);
+    Simulator::ScheduleWithContext(node, Seconds(0),
+                                   [model, start]() { model->SetPosition(start); });
     return SIM_OK;
 }
 
