@@ -129,5 +129,14 @@ def build(bld):
         scenario.features += ' c'
         scenario.includes = ['scenarios', 'model', 'shim']
         scenario.source = ['scenarios/handoff.c', 'scenarios/cmdline.c']
+        attack = bld.create_ns3_program('mip6sec-attack', ['mip6sec'])
+        attack.features += ' c'
+        attack.includes = ['scenarios', 'model', 'shim']
+        attack.source = ['scenarios/attack.c', 'scenarios/attack_send.c',
+                         'scenarios/attack_outcome.c', 'scenarios/cmdline.c']
+        campus = bld.create_ns3_program('mip6sec-campus', ['mip6sec'])
+        campus.features += ' c'
+        campus.includes = ['scenarios', 'model', 'shim']
+        campus.source = ['scenarios/campus.c', 'scenarios/cmdline.c']
         analysis = bld(features='c cprogram', target='mip6sec-analysis',
                        source=['analysis/analysis.c'], use=['GSL', 'SQLITE3'])
