@@ -1,7 +1,8 @@
 # Check that wscript (the waf build for ns-3 <= 3.35 trees) lists the same
-# sources, headers and ns-3 module dependencies as CMakeLists.txt.
-# Run by ctest as:
-#   cmake -DWSCRIPT=... -DSOURCES=... -DHEADERS=... -DMODULES=... -P check_wscript.cmake
+# sources, headers, ns-3 module dependencies and scenario programs as
+# CMakeLists.txt.  Run by ctest as:
+#   cmake -DWSCRIPT=... -DCMAKELISTS=... -DSOURCES=... -DHEADERS=... -DMODULES=...
+#         -P check_wscript.cmake
 # where SOURCES, HEADERS and MODULES are the CMake lists, ';'-separated.
 
 file(READ "${WSCRIPT}" text)
@@ -43,5 +44,29 @@ python_list("NS3_MODULES" wscript_modules)
 compare("sources" "${SOURCES}" "${wscript_sources}")
 compare("headers" "${HEADERS}" "${wscript_headers}")
 compare("ns-3 modules" "${MODULES}" "${wscript_modules}")
+
+# Scenario programs: each add_executable(mip6sec-NAME scenarios/...) in
+# CMakeLists.txt needs "VAR = bld.create_ns3_program('mip6sec-NAME', ...)"
+# in wscript with the same VAR.source list.
+file(READ "${CMAKELISTS}" cmake_text)
+string(REGEX MATCHALL "add_executable\\(mip6sec-[a-z0-9-]+[ \n]+scenarios/[^)]*\\)" programs
+       "${cmake_text}")
+set(n_programs 0)
+foreach(program ${programs})
+  string(REGEX MATCH "mip6sec-[a-z0-9-]+" name "${program}")
+  string(REGEX MATCHALL "scenarios/[A-Za-z0-9_./-]+" cmake_program_sources "${program}")
+  string(REGEX MATCH "([a-z_]+) = bld\\.create_ns3_program\\('${name}'" found "${text}")
+  if(NOT found)
+    message(FATAL_ERROR "wscript does not build ${name}, which CMakeLists.txt builds; add "
+                        "\"VAR = bld.create_ns3_program('${name}', ['mip6sec'])\" and VAR.source")
+  endif()
+  python_list("${CMAKE_MATCH_1}.source" wscript_program_sources)
+  compare("sources of ${name}" "${cmake_program_sources}" "${wscript_program_sources}")
+  math(EXPR n_programs "${n_programs} + 1")
+endforeach()
+if(n_programs EQUAL 0)
+  message(FATAL_ERROR "found no scenario programs in ${CMAKELISTS}; this check's pattern is stale")
+endif()
+
 list(LENGTH wscript_sources n)
-message(STATUS "wscript matches CMakeLists.txt: ${n} sources")
+message(STATUS "wscript matches CMakeLists.txt: ${n} sources, ${n_programs} scenario programs")
