@@ -45,6 +45,7 @@
 #include "mip6sec.h"
 #include "rec.h"
 #include "sim.h"
+#include "traffic.h"
 
 #define MS 1000000ull
 #define S 1000000000ull
@@ -92,6 +93,7 @@ struct params {
     double interval_ms;
     uint64_t packet_size;
     double uplink_interval_ms;
+    struct traffic_options traffic;
     double dad_timeout_ms;
     uint64_t lifetime_s;
     double check_interval_ms;
@@ -148,6 +150,14 @@ static struct params P = {
     .interval_ms = 10,
     .packet_size = 200,
     .uplink_interval_ms = 0,
+    .traffic =
+        {
+            .kinds = "udp",
+            .tcp_variant = "NewReno",
+            .tcp_segment_size = TRAFFIC_DEFAULT_SEGMENT_SIZE,
+            .tcp_uplink = false,
+            .ping_interval_ms = 100,
+        },
     .dad_timeout_ms = 1000,
     .lifetime_s = 420,
     .check_interval_ms = 10,
@@ -190,6 +200,9 @@ static struct params P = {
 /* The cost table of --costs, loaded by validate(). */
 static struct mip6_cost_table cost_table;
 
+/* The TRAFFIC_* bits of --traffic, parsed by validate(). */
+static unsigned traffic_kinds;
+
 static const struct cmdline_option OPTIONS[] = {
     {"seed", CMDLINE_UINT, &P.seed, NULL, 1, 4294967295.0,
      "seed of ns-3's random number generator (RngSeed); also derives the SA keys"},
@@ -220,6 +233,22 @@ static const struct cmdline_option OPTIONS[] = {
     {"packetSize", CMDLINE_UINT, &P.packet_size, "bytes", 12, 1400, "UDP payload size"},
     {"uplinkInterval", CMDLINE_DOUBLE, &P.uplink_interval_ms, "ms", 0, 1e6,
      "gap between UDP packets from the mobile node to the correspondent; 0 sends none"},
+    {"traffic", CMDLINE_STRING, &P.traffic.kinds, NULL, 0, 0,
+     "what the correspondent sends to the home address: udp (the options above), tcp (a bulk "
+     "transfer) or ping (ICMPv6 echo requests), or a comma-separated list such as udp,ping"},
+    {"tcpVariant", CMDLINE_STRING, &P.traffic.tcp_variant, NULL, 0, 0,
+     "with tcp traffic, the congestion control (ns-3 TcpL4Protocol::SocketType without "
+     "\"ns3::Tcp\"): NewReno, LinuxReno, Bic, Cubic, HighSpeed, Htcp, Hybla, Illinois, Ledbat, "
+     "Lp, Scalable, Vegas, Veno, Westwood, Yeah, Bbr or Dctcp"},
+    {"tcpSegmentSize", CMDLINE_UINT, &P.traffic.tcp_segment_size, "bytes", 16, 65535,
+     "with tcp traffic, the TCP maximum segment size (ns-3 TcpSocket::SegmentSize); at most "
+     "1360, or 1322 with --tunnelEsp=all, so that segments fit the tunnel"},
+    {"tcpUplink", CMDLINE_BOOL, &P.traffic.tcp_uplink, NULL, 0, 1,
+     "with tcp traffic, the mobile node also sends a bulk transfer from its home address to "
+     "the correspondent"},
+    {"pingInterval", CMDLINE_DOUBLE, &P.traffic.ping_interval_ms, "ms", 0.01, 1e6,
+     "with ping traffic, the gap between echo requests from the correspondent to the home "
+     "address"},
     {"dadTimeout", CMDLINE_DOUBLE, &P.dad_timeout_ms, "ms", 0, 1e5,
      "how long a new address stays tentative (ns-3 Icmpv6L4Protocol::DadTimeout)"},
     {"lifetime", CMDLINE_UINT, &P.lifetime_s, "s", 4, 262140,
@@ -451,6 +480,22 @@ validate(void)
                 "mip6sec-handoff: invalid value '%s' for --tunnelEsp: use none, rr or all\n",
                 P.tunnel_esp);
         return false;
+    }
+    P.traffic.esp_tunnel = strcmp(P.tunnel_esp, "all") == 0;
+    if (!traffic_validate("mip6sec-handoff", &P.traffic, &traffic_kinds))
+        return false;
+    if (!(traffic_kinds & TRAFFIC_UDP)) {
+        const char *unused = P.interval_ms != 10         ? "--interval"
+                             : P.packet_size != 200      ? "--packetSize"
+                             : P.uplink_interval_ms != 0 ? "--uplinkInterval"
+                                                         : NULL;
+        if (unused) {
+            fprintf(stderr,
+                    "mip6sec-handoff: %s acts only with UDP traffic; add udp to --traffic "
+                    "(--traffic=%s,udp) or leave it out\n",
+                    unused, P.traffic.kinds);
+            return false;
+        }
     }
     if (strcmp(P.tunnel_esp, "all") == 0 && P.packet_size > MAX_PACKET_SIZE_ESP_PAYLOAD) {
         fprintf(stderr,
@@ -753,6 +798,8 @@ main(int argc, char **argv)
     check(mip6sec_init((uint32_t)P.seed, P.run), "ns-3 setup", rec);
     snprintf(text, sizeof text, "%.0fns", P.dad_timeout_ms * 1e6);
     check(mip6sec_set_default("ns3::Icmpv6L4Protocol::DadTimeout", text), "DAD timeout", rec);
+    if (traffic_kinds & TRAFFIC_TCP)
+        check(traffic_tcp_defaults(&P.traffic), "TCP defaults", rec);
     /* The correspondent hands route-optimized packets, swapped back to the
      * home address, to its stack through a tunnel interface.  So it must
      * accept packets for its address on any interface, which is the weak
@@ -968,12 +1015,15 @@ main(int argc, char **argv)
     char hoa[IP6_ADDR_TEXT_LEN];
     ip6_addr_to_text(mc.home_address, hoa, sizeof hoa);
     uint64_t stop_ns = (uint64_t)(P.duration_s * 1e9);
-    uint32_t sink, cbr, uplink;
-    check(mip6sec_udp_sink(mn, hoa, 5000, &sink), "UDP sink", rec);
-    check(mip6sec_udp_cbr(cn, hoa, 5000, (uint32_t)P.packet_size, (uint64_t)(P.interval_ms * 1e6),
-                          1 * S, stop_ns - 1 * S, &cbr),
-          "UDP sender", rec);
-    if (P.uplink_interval_ms > 0) {
+    uint32_t sink = 0, cbr = 0, uplink;
+    bool udp = traffic_kinds & TRAFFIC_UDP;
+    if (udp) {
+        check(mip6sec_udp_sink(mn, hoa, 5000, &sink), "UDP sink", rec);
+        check(mip6sec_udp_cbr(cn, hoa, 5000, (uint32_t)P.packet_size,
+                              (uint64_t)(P.interval_ms * 1e6), 1 * S, stop_ns - 1 * S, &cbr),
+              "UDP sender", rec);
+    }
+    if (udp && P.uplink_interval_ms > 0) {
         uint32_t cn_sink;
         check(mip6sec_udp_sink(cn, "2001:1:0:100::2", 5001, &cn_sink), "UDP sink", rec);
         check(mip6sec_udp_cbr(mn, "2001:1:0:100::2", 5001, (uint32_t)P.packet_size,
@@ -981,6 +1031,11 @@ main(int argc, char **argv)
                               &uplink),
               "UDP sender", rec);
     }
+    struct traffic_apps apps;
+    const char *failed_traffic = "";
+    check(traffic_install(&P.traffic, traffic_kinds, mn, cn, hoa, "2001:1:0:100::2", 1 * S,
+                          stop_ns - 1 * S, &apps, &failed_traffic),
+          failed_traffic, rec);
 
     if (P.pcap) {
         char stem[1024], path[1100];
@@ -1021,12 +1076,17 @@ main(int argc, char **argv)
         }
     }
 
-    uint64_t received = 0, sent = 0;
-    mip6sec_app_counts(sink, &received, NULL);
-    mip6sec_app_counts(cbr, &sent, NULL);
-    printf("mip6sec-handoff: %.1f s simulated, UDP to the home address: %llu sent, %llu "
-           "received; events in %s\n",
-           (double)t / 1e9, (unsigned long long)sent, (unsigned long long)received, P.output);
+    char counts[1024] = "";
+    if (udp) {
+        uint64_t received = 0, sent = 0;
+        mip6sec_app_counts(sink, &received, NULL);
+        mip6sec_app_counts(cbr, &sent, NULL);
+        snprintf(counts, sizeof counts, "UDP to the home address: %llu sent, %llu received",
+                 (unsigned long long)sent, (unsigned long long)received);
+    }
+    traffic_summary(&apps, counts, sizeof counts);
+    printf("mip6sec-handoff: %.1f s simulated, %s; events in %s\n", (double)t / 1e9, counts,
+           P.output);
     if (P.cpu_model)
         printf("mip6sec-handoff: CPU busy %.3f%% at the mobile node, %.3f%% at the home agent\n",
                100 * mip6_mn_cpu_utilization(mobile), 100 * mip6_ha_cpu_utilization(home_agent));

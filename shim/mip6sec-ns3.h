@@ -141,9 +141,57 @@ int mip6sec_udp_echo_client(uint32_t node, const char *address, uint16_t port, u
                             uint64_t stop_ns, uint32_t *app_out);
 
 /*
+ * Send TCP from local (the node's address, or "::" to let the route pick
+ * it when the connection opens) to address:port as fast as TCP allows,
+ * with ns-3's BulkSendApplication, from start_ns until stop_ns.  The
+ * connection keeps its local address when the node's interfaces change.
+ * The congestion control and segment size are ns-3 defaults: set
+ * "ns3::TcpL4Protocol::SocketType" (e.g. "ns3::TcpCubic") and
+ * "ns3::TcpSocket::SegmentSize" with mip6sec_set_default() before the
+ * nodes are created.  ns-3.37's TcpSocketBase does not lower its segment
+ * size on Packet Too Big (the IPv6 layer fragments instead), so choose a
+ * segment size whose packets fit every link and tunnel on the path.
+ */
+int mip6sec_tcp_bulk(uint32_t node, const char *local, const char *address, uint16_t port,
+                     uint64_t start_ns, uint64_t stop_ns, uint32_t *app_out);
+
+/*
+ * Accept TCP connections on address:port of the node ("::" for any
+ * address) with ns-3's PacketSink, from now on, and read all they carry.
+ */
+int mip6sec_tcp_sink(uint32_t node, const char *address, uint16_t port, uint32_t *app_out);
+
+/*
+ * Send ICMPv6 echo requests with payload_size bytes of data (4 .. 65527)
+ * from the node to address, one per interval_ns from start_ns until
+ * stop_ns, with ns-3's Ping6.  The route picks the source address.  The
+ * node's IPv6 layer is watched to time each request from the moment it
+ * leaves to the moment its reply is delivered (mip6sec_ping_stats).
+ * NOTE: a reply is recognised only when ICMPv6 directly follows its IPv6
+ * header, so replies that arrive with extension headers the node's stack
+ * processes are not counted.
+ */
+int mip6sec_ping(uint32_t node, const char *address, uint32_t payload_size, uint64_t interval_ns,
+                 uint64_t start_ns, uint64_t stop_ns, uint32_t *app_out);
+
+/* Echo statistics of a mip6sec_ping() application. */
+struct mip6sec_ping_stats {
+    uint64_t sent;       /* echo requests that left the node's IPv6 layer */
+    uint64_t replied;    /* requests that got a reply; duplicate replies count once */
+    uint64_t rtt_min_ns; /* round-trip times of the replied requests; 0 while none */
+    uint64_t rtt_max_ns;
+    uint64_t rtt_sum_ns; /* divide by replied for the mean */
+};
+
+/* Copy the echo statistics so far.  SIM_ERR_INVALID for another kind of application. */
+int mip6sec_ping_stats(uint32_t app, struct mip6sec_ping_stats *stats);
+
+/*
  * Packets and bytes an application has handled so far: sent for
- * mip6sec_udp_cbr, received for the sink and the echo server, replies
- * received for the echo client.  Either pointer may be NULL.
+ * mip6sec_udp_cbr, received for the sinks and the echo server, replies
+ * received for the echo client and mip6sec_ping.  For mip6sec_tcp_bulk
+ * they are the writes to the socket and their bytes, for a TCP sink the
+ * reads and the bytes received.  Either pointer may be NULL.
  */
 int mip6sec_app_counts(uint32_t app, uint64_t *packets, uint64_t *bytes);
 
