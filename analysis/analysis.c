@@ -42,6 +42,7 @@ enum {
     MOB_BU_SENT = 5,
     MOB_BA_RECEIVED = 6,
     MOB_RETURNED_HOME = 12,
+    MOB_COA_OPTIMISTIC = 53,
     MOB_COA_FAILED = -4, /* internal: coa_ready with value -1, the address never became usable */
     BA_STATUS_REJECTED = 128, /* RFC 6275 section 6.1.8: status >= 128 rejects the BU */
 };
@@ -342,6 +343,10 @@ load_node(struct ctx *c, uint32_t node)
         /* The model records coa_ready with value -1 when duplicate address detection failed. */
         if (ev[n].kind == MOB_COA_READY && ev[n].value < 0)
             ev[n].kind = MOB_COA_FAILED;
+        /* With optimistic DAD (RFC 4429) the care-of address is usable
+         * when coa_optimistic is recorded, and no coa_ready follows. */
+        if (ev[n].kind == MOB_COA_OPTIMISTIC)
+            ev[n].kind = MOB_COA_READY;
         n++;
     }
     if (rc != SQLITE_DONE)

@@ -53,13 +53,8 @@ static void
 send_on_home_link(struct mip6_ha *ha, const uint8_t src[16], const uint8_t dst[16],
                   const uint8_t *msg, size_t len, uint64_t *uid_out)
 {
-    /* NOTE: sim_ipv6_send gives the packet the node's default hop limit,
-     * not always the 255 of RFC 4861 §7.1: 64 in the test simulator, and
-     * in ns-3 255 only on routers that the shim sets up to send router
-     * advertisements.  A conformant receiver discards the message
-     * otherwise; ns-3.37's ICMPv6 does not check the hop limit. */
-    if (sim_ipv6_send(ha->node.id, ha->cfg.home_ifindex, src, dst, IP6_NH_ICMPV6, msg, len,
-                      uid_out) != SIM_OK) {
+    /* sim_nd_send gives the hop limit 255 that RFC 4861 §7.1 requires. */
+    if (sim_nd_send(ha->node.id, ha->cfg.home_ifindex, src, dst, msg, len, uid_out) != SIM_OK) {
         ha->node.drops++;
         mip6_record_built(&ha->node, ha->cfg.home_ifindex, REC_DROP, src, dst, IP6_NH_ICMPV6, msg,
                           len, 0, 0, REC_DROP_SEND_FAILED);

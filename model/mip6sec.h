@@ -23,6 +23,7 @@
 
 #include "cost.h"
 #include "esp.h"
+#include "radvd.h"
 #include "rec.h"
 
 #ifdef __cplusplus
@@ -70,11 +71,22 @@ struct mip6_mn_config {
     uint32_t lifetime_s; /* binding lifetime requested in each BU */
     /* RFC 6275 §13: InitialBindackTimeoutFirstReg, default 1.5 s. */
     uint64_t initial_bindack_timeout_first_reg_ns;
+    /* Send a Router Solicitation after each link up, after a random delay
+     * of up to rs_max_delay_ms (RFC 4861 §6.3.7: MAX_RTR_SOLICITATION_DELAY
+     * is 1000 ms; 0 sends at once), and again every 4 s, 3 in all, until
+     * an advertisement arrives.  Off by default. */
+    bool router_solicitation;
+    uint32_t rs_max_delay_ms;
     /* Route optimization: keep a home keygen token younger than
      * MAX_TOKEN_LIFETIME (210 s) across moves and send only a CoTI, as
      * RFC 6275 §5.2.7 allows.  Off by default: every registration runs
      * both tests. */
     bool reuse_home_token;
+    /* Optimistic duplicate address detection (RFC 4429) for each care-of
+     * address: send the BU from it as soon as the stack has configured it,
+     * while DAD still runs, and stop using it if DAD finds a duplicate.
+     * Off by default: the BU waits until DAD has finished. */
+    bool optimistic_dad;
 };
 
 /* Fill a configuration with the RFC 6275 defaults; addresses stay zero. */

@@ -35,6 +35,7 @@ mip6_mn_config_default(struct mip6_mn_config *cfg)
     cfg->home_prefix_len = 64;
     cfg->lifetime_s = DEFAULT_LIFETIME_S;
     cfg->initial_bindack_timeout_first_reg_ns = INITIAL_BINDACK_FIRST_REG_NS;
+    cfg->rs_max_delay_ms = 1000; /* MAX_RTR_SOLICITATION_DELAY, RFC 4861 §10 */
 }
 
 static void
@@ -184,11 +185,9 @@ advertise_home_address(struct mip6_mn *mn)
     memcpy(na.link_addr, mn->mac, 6);
     if (nd_encode_neighbor(&w, &na, mn->cfg.home_address, all_nodes) != ND_OK)
         return;
-    /* NOTE: sent with the node's default hop limit, 64 on a mobile node,
-     * not the 255 of RFC 4861 §7.1.2.  A conformant receiver discards it;
-     * ns-3.37's ICMPv6 does not check the hop limit. */
-    if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->cfg.home_address, all_nodes, IP6_NH_ICMPV6,
-                      msg, w.pos, NULL) != SIM_OK) {
+    /* sim_nd_send gives the hop limit 255 that RFC 4861 §7.1.2 requires. */
+    if (sim_nd_send(mn->node.id, mn->cfg.ifindex, mn->cfg.home_address, all_nodes, msg, w.pos,
+                    NULL) != SIM_OK) {
         mn->node.drops++;
         mip6_record_built(&mn->node, mn->cfg.ifindex, REC_DROP, mn->cfg.home_address, all_nodes,
                           IP6_NH_ICMPV6, msg, w.pos, 0, 0, REC_DROP_SEND_FAILED);
@@ -431,6 +430,113 @@ use_tunnel(struct mip6_mn *mn, bool on)
     }
 }
 
+/* ----- optimistic duplicate address detection (RFC 4429) ----- */
+
+/*
+ * Start using the tentative care-of address while the stack's DAD for it
+ * runs for dad_left_ns more.
+ *
+ * NOTE: the model sends no Neighbor or Router Solicitation from the
+ * care-of address, so the SLLAO rule of RFC 4429 §3.2 has nothing to
+ * apply to here.  ns-3.37 itself replies to Neighbor Solicitations for
+ * the address with S and O set (Icmpv6L4Protocol::HandleNS ignores the
+ * address state), against RFC 4429 §3.2, which forbids the Override flag
+ * for an optimistic address.  A duplicate's neighbour cache entries can
+ * therefore be overridden during the optimistic period.
+ */
+static void
+use_coa_optimistically(struct mip6_mn *mn, uint64_t dad_left_ns)
+{
+    mn->coa_optimistic = true;
+    mn->coa_duplicate = false;
+    mn->coa_dad_checks = 0;
+    mn->coa_dad_deadline_ns = sim_now_ns() + dad_left_ns;
+    mip6_timer_start(&mn->coa_dad_timer, dad_left_ns);
+    record_mobility(mn, REC_MOB_COA_OPTIMISTIC, mn->coa, 0, (int64_t)(dad_left_ns / 1000000));
+    /* RFC 4429 §3.3: an optimistic address may be used before DAD ends,
+     * so the registration starts now. */
+    mn->state = MN_REGISTERING;
+    start_registration(mn, false);
+}
+
+/*
+ * Stop using a care-of address whose DAD failed while the node used it:
+ * no BU retransmission or refresh from it and no tunnel through it.  As
+ * after a failed DAD without optimism, the node then waits in MN_WAIT_COA
+ * for the next link change.
+ *
+ * NOTE: the home agent keeps the binding until its lifetime ends or the
+ * node registers another address, and an IKE exchange already started
+ * from the address is not cancelled.
+ */
+static void
+abandon_coa(struct mip6_mn *mn, enum mip6_coa_dad_result result, enum sim_addr_state st)
+{
+    mn->coa_optimistic = false;
+    mn->coa_duplicate = true;
+    mip6_timer_stop(&mn->coa_dad_timer);
+    record_mobility(mn, REC_MOB_COA_DAD_DONE, mn->coa, result, st);
+
+    /* RFC 4429 §3.3 (RFC 4862 §5.4.5): a duplicate address must not be
+     * used any more. */
+    mip6_timer_stop(&mn->retransmit_timer);
+    mip6_timer_stop(&mn->refresh_timer);
+    mn->bul.outstanding = false;
+    mn->bu_waits_for_keys = false;
+    mip6_mn_ro_stop(mn);
+    mn->tunnel_up = false;
+    mn->state = MN_WAIT_COA;
+}
+
+/* Check how the DAD of a care-of address in optimistic use ended. */
+static void
+check_coa_dad(void *owner)
+{
+    struct mip6_mn *mn = owner;
+    enum sim_addr_state st = sim_addr_state(mn->node.id, mn->cfg.ifindex, mn->coa);
+    uint64_t now = sim_now_ns();
+
+    if (!mn->coa_optimistic)
+        return;
+    if (st == SIM_ADDR_PREFERRED || st == SIM_ADDR_DEPRECATED) {
+        mn->coa_optimistic = false;
+        record_mobility(mn, REC_MOB_COA_DAD_DONE, mn->coa, MIP6_COA_DAD_UNIQUE, st);
+        return;
+    }
+    if (st == SIM_ADDR_INVALID) {
+        abandon_coa(mn, MIP6_COA_DAD_DUPLICATE, st);
+        return;
+    }
+    /* An early check, after a Neighbor Advertisement that did not make
+     * the address invalid: wait for the end of DAD. */
+    if (st == SIM_ADDR_TENTATIVE && now < mn->coa_dad_deadline_ns) {
+        mip6_timer_start(&mn->coa_dad_timer, mn->coa_dad_deadline_ns - now);
+        return;
+    }
+    if (st == SIM_ADDR_ABSENT || ++mn->coa_dad_checks > COA_MAX_CHECKS) {
+        abandon_coa(mn, MIP6_COA_DAD_UNFINISHED, st);
+        return;
+    }
+    mip6_timer_start(&mn->coa_dad_timer, COA_RECHECK_NS);
+}
+
+/*
+ * Whether the packet is a Neighbor Advertisement for the care-of address
+ * in optimistic use.  ns-3.37 takes any advertisement for a tentative
+ * address as a failed DAD (Icmpv6L4Protocol::HandleNA), so the node checks
+ * the address state right after the stack has processed it.
+ */
+static bool
+is_advert_for_optimistic_coa(const struct mip6_mn *mn, const struct ip6_packet *p,
+                             const uint8_t *pkt)
+{
+    uint8_t type, target[16];
+
+    return mn->coa_optimistic && p->upper_proto == IP6_NH_ICMPV6 &&
+           nd_peek_neighbor(pkt + p->upper_offset, p->upper_len, &type, target) &&
+           type == ND_NEIGHBOR_ADVERT && memcmp(target, mn->coa, 16) == 0;
+}
+
 static void
 check_coa(void *owner)
 {
@@ -439,9 +545,14 @@ check_coa(void *owner)
 
     if (mn->state != MN_WAIT_COA)
         return;
-    /* The stack took the address: it is usable after the DAD timeout. */
+    /* The stack took the address: it is usable after the DAD timeout, or
+     * at once with optimistic DAD. */
     if (mn->coa_first_check && st == SIM_ADDR_TENTATIVE) {
         mn->coa_first_check = false;
+        if (mn->cfg.optimistic_dad) {
+            use_coa_optimistically(mn, sim_dad_timeout_ns(mn->node.id));
+            return;
+        }
         mip6_timer_start(&mn->coa_timer, sim_dad_timeout_ns(mn->node.id));
         return;
     }
@@ -456,6 +567,11 @@ check_coa(void *owner)
         /* The advertisement did not make the stack configure the address
          * (no autonomous flag, say): configure it ourselves. */
         sim_addr_add(mn->node.id, mn->cfg.ifindex, mn->coa, mn->link_prefix_len);
+        if (mn->cfg.optimistic_dad &&
+            sim_addr_state(mn->node.id, mn->cfg.ifindex, mn->coa) == SIM_ADDR_TENTATIVE) {
+            use_coa_optimistically(mn, sim_dad_timeout_ns(mn->node.id));
+            return;
+        }
         mip6_timer_start(&mn->coa_timer, sim_dad_timeout_ns(mn->node.id) + 1000);
         return;
     }
@@ -499,6 +615,10 @@ arrive_foreign(struct mip6_mn *mn)
     ip6_addr_from_prefix_mac(mn->coa, mn->link_prefix, mn->mac);
     mn->state = MN_WAIT_COA;
     mn->coa_checks = 0;
+    /* The last care-of address and its DAD are left behind. */
+    mn->coa_optimistic = false;
+    mn->coa_duplicate = false;
+    mip6_timer_stop(&mn->coa_dad_timer);
     /* ns-3 configures the address when it processes this advertisement,
      * right after this hook, and keeps it tentative for the DAD timeout.
      * The first check comes just after that, so that an address the stack
@@ -518,6 +638,10 @@ receive_ra(struct mip6_mn *mn, const struct ip6_packet *p, const uint8_t *pkt)
     if (nd_parse_ra(pkt + p->upper_offset, p->upper_len, p->hdr.hop_limit, p->hdr.src, &ra) !=
         ND_OK)
         return;
+    /* RFC 4861 §6.3.7: an advertisement from a default router ends the
+     * solicitations. */
+    if (ra.router_lifetime_s > 0)
+        mip6_mn_rs_advert(mn);
     for (size_t i = 0; i < ra.n_prefixes && !prefix; i++)
         if (ra.prefixes[i].on_link || ra.prefixes[i].autonomous)
             prefix = &ra.prefixes[i];
@@ -574,11 +698,13 @@ is_defence_of_home_address(const struct mip6_mn *mn, const struct ip6_packet *p,
            type == ND_NEIGHBOR_ADVERT && memcmp(target, mn->cfg.home_address, 16) == 0;
 }
 
+/* A care-of address that failed DAD is no longer the node's (RFC 4862
+ * §5.4.5, RFC 4429 §3.3). */
 static bool
 is_mine(const struct mip6_mn *mn, const uint8_t addr[16])
 {
     return memcmp(addr, mn->cfg.home_address, 16) == 0 ||
-           (mn->state != MN_AT_HOME && memcmp(addr, mn->coa, 16) == 0);
+           (mn->state != MN_AT_HOME && !mn->coa_duplicate && memcmp(addr, mn->coa, 16) == 0);
 }
 
 static enum sim_verdict
@@ -598,6 +724,8 @@ mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_HOME_ADDRESS_DEFENDED);
         return SIM_CONSUMED;
     }
+    if (is_advert_for_optimistic_coa(mn, &p, pkt))
+        mip6_timer_start(&mn->coa_dad_timer, 1000); /* after the stack has processed it */
     if (!is_mine(mn, p.hdr.dst))
         return SIM_PASS;
     /* IKE over UDP port 500 (RFC 3776 §4.4). */
@@ -647,6 +775,8 @@ mn_link(void *ctx, uint32_t ifindex, int up)
         return;
     rec_mobility(mn->node.rec, sim_now_ns(), mn->node.id, ifindex,
                  up ? REC_MOB_LINK_UP : REC_MOB_LINK_DOWN, NULL, 0, 0);
+    if (up)
+        mip6_mn_rs_link_up(mn);
 }
 
 void
@@ -655,8 +785,10 @@ mip6_mn_free(struct mip6_mn *mn)
     if (!mn)
         return;
     mip6_timer_release(&mn->coa_timer);
+    mip6_timer_release(&mn->coa_dad_timer);
     mip6_timer_release(&mn->retransmit_timer);
     mip6_timer_release(&mn->refresh_timer);
+    mip6_timer_release(&mn->rs_timer);
     mip6_mpd_mn_release(mn);
     for (size_t i = 0; i < mn->n_correspondents; i++) {
         mip6_timer_release(&mn->correspondents[i].retry);
@@ -705,9 +837,11 @@ mip6_mn_install(uint32_t node, const struct mip6_mn_config *cfg, struct rec *rec
     mn->state = MN_AT_HOME;
     ipsec_db_init(&mn->node.ipsec);
     mip6_timer_init(&mn->coa_timer, node, check_coa, mn);
+    mip6_timer_init(&mn->coa_dad_timer, node, check_coa_dad, mn);
     mip6_timer_init(&mn->retransmit_timer, node, retransmit_bu, mn);
     mip6_timer_init(&mn->refresh_timer, node, refresh_binding, mn);
     mip6_mpd_mn_init(mn);
+    mip6_mn_rs_init(mn);
     /* RFC 6275 §11.8 does not fix the first sequence number. */
     mn->bul.seq = (uint16_t)sim_random_u32(node);
 

@@ -21,6 +21,13 @@ enum mip6_mn_state {
     MN_DEREGISTERING = 4, /* back home, de-registration BU sent */
 };
 
+/* Outcome of the DAD of a care-of address in optimistic use (RFC 4429). */
+enum mip6_coa_dad_result {
+    MIP6_COA_DAD_UNIQUE = 0,     /* the address became preferred */
+    MIP6_COA_DAD_DUPLICATE = 1,  /* another node has the address: the stack made it invalid */
+    MIP6_COA_DAD_UNFINISHED = 2, /* the address vanished or stayed tentative too long */
+};
+
 /* The Binding Update List entry for the home registration (RFC 6275 §11.1). */
 struct mip6_bul {
     uint16_t seq;        /* sequence number of the last BU sent */
@@ -82,6 +89,18 @@ struct mip6_mn {
     uint8_t tunnel_src[16]; /* RFC 3776 §4.3: switches right after the BU is sent */
     uint32_t coa_checks;
     bool coa_first_check; /* the next check of the care-of address is the first */
+    /* Optimistic DAD (RFC 4429), model/mn.c: the care-of address is in use
+     * while the stack's DAD for it still runs, until coa_dad_deadline_ns. */
+    bool coa_optimistic;
+    bool coa_duplicate; /* DAD found the care-of address in use elsewhere */
+    uint64_t coa_dad_deadline_ns;
+    uint32_t coa_dad_checks;
+    struct mip6_timer coa_dad_timer; /* checks the outcome of that DAD */
+
+    /* Router Solicitations after a link up (model/mn_rs.c). */
+    struct mip6_timer rs_timer;
+    uint64_t link_up_ns;
+    unsigned rs_sent; /* solicitations since the last link up */
 
     struct mip6_bul bul;
     size_t n_correspondents;
@@ -128,5 +147,11 @@ void mip6_mn_ro_deliver(struct mip6_mn *mn, uint32_t ifindex, const uint8_t *pkt
 
 /* Put a whole packet from the home address into the reverse tunnel. */
 void mip6_mn_tunnel_send(struct mip6_mn *mn, const uint8_t *pkt, size_t len, uint64_t uid);
+
+/* Router Solicitations after a link up (model/mn_rs.c). */
+void mip6_mn_rs_init(struct mip6_mn *mn);
+void mip6_mn_rs_link_up(struct mip6_mn *mn);
+/* Stop soliciting: an advertisement arrived on the link. */
+void mip6_mn_rs_advert(struct mip6_mn *mn);
 
 #endif /* MIP6SEC_MN_H */

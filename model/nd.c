@@ -298,6 +298,10 @@ nd_status_name(enum nd_status s)
         return "invalid checksum";
     case ND_BAD_TARGET:
         return "multicast target address";
+    case ND_NOT_RS:
+        return "not a router solicitation";
+    case ND_BAD_UNSPECIFIED:
+        return "link-layer address option from the unspecified address";
     case ND_BAD_DAD:
         return "invalid duplicate address detection probe";
     case ND_BAD_SOLICITED:

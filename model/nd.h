@@ -26,6 +26,7 @@
 extern "C" {
 #endif
 
+#define ND_ROUTER_SOLICIT 133   /* ICMPv6 type, RFC 4861 §4.1 */
 #define ND_ROUTER_ADVERT 134    /* ICMPv6 type, RFC 4861 §4.2 */
 #define ND_NEIGHBOR_SOLICIT 135 /* ICMPv6 type, RFC 4861 §4.3 */
 #define ND_NEIGHBOR_ADVERT 136  /* ICMPv6 type, RFC 4861 §4.4 */
@@ -63,6 +64,10 @@ enum nd_status {
     ND_BAD_SOLICITED, /* Advertisement to a multicast address with S set (RFC 4861 §7.1.2) */
     ND_NO_SPACE,      /* the encoder's output buffer is full */
     ND_BAD_FIELD,     /* an encoder input breaks RFC 4861 */
+    ND_NOT_RS,        /* ICMPv6 type is not 133 */
+    /* A Solicitation from the unspecified address with a Source
+     * Link-Layer Address option (RFC 4861 §6.1.1). */
+    ND_BAD_UNSPECIFIED,
 };
 
 struct nd_prefix {
@@ -167,6 +172,56 @@ bool nd_peek_neighbor(const uint8_t *icmp, size_t len, uint8_t *type, uint8_t ta
 /* Write the solicited-node multicast address of addr, ff02::1:ff00:0/104
  * with the low 24 bits of addr (RFC 4291 §2.7.1). */
 void nd_solicited_node(uint8_t out[16], const uint8_t addr[16]);
+
+/* ----- router side (nd_router.c) ----- */
+
+/* Maximum length of a message that nd_encode_ra writes: the 16-byte fixed
+ * part, a link-layer address option, ND_MAX_PREFIXES Prefix Information
+ * options of 32 bytes, and the two 8-byte Mobile IPv6 options. */
+#define ND_RA_MAX_LEN (16 + ND_LINK_ADDR_OPTION_LEN + ND_MAX_PREFIXES * 32 + 16)
+#define ND_RS_MAX_LEN (8 + ND_LINK_ADDR_OPTION_LEN)
+
+/*
+ * Write a Router Advertisement at the current position of w, with the
+ * checksum over the pseudo-header with src and dst.  Cur Hop Limit is 64,
+ * M, O, Reachable Time and Retrans Timer are 0, and the H flag is
+ * ra->home_agent.  The options come in this order: Source Link-Layer
+ * Address (when link_addr is not NULL), each Prefix Information option,
+ * the Advertisement Interval option (ra->has_adv_interval) and the Home
+ * Agent Information option (ra->has_ha_info).  ns-3.37 stops reading an
+ * RA at the first option type it does not know, so the two Mobile IPv6
+ * options come last.
+ *
+ * Returns ND_OK, ND_BAD_FIELD (nothing written: src not link-local, a
+ * prefix length above 128, a preferred lifetime above the valid one, a
+ * Home Agent Information option without the H flag or with lifetime 0,
+ * or more than ND_MAX_PREFIXES prefixes) or ND_NO_SPACE.
+ */
+enum nd_status nd_encode_ra(struct wr *w, const struct nd_ra *ra, const uint8_t *link_addr,
+                            const uint8_t src[16], const uint8_t dst[16]);
+
+/* A Router Solicitation (RFC 4861 §4.1). */
+struct nd_rs {
+    bool has_link_addr; /* Source Link-Layer Address option */
+    uint8_t link_addr[6];
+};
+
+/*
+ * Write a Router Solicitation with its checksum.  Returns ND_OK,
+ * ND_BAD_FIELD (a link-layer address option from the unspecified address,
+ * RFC 4861 §4.1) or ND_NO_SPACE.
+ */
+enum nd_status nd_encode_rs(struct wr *w, const struct nd_rs *rs, const uint8_t src[16],
+                            const uint8_t dst[16]);
+
+/*
+ * Parse and validate a Router Solicitation as RFC 4861 §6.1.1 requires, in
+ * this order: length, type, hop limit 255, checksum, code 0, options with
+ * a non-zero Length, and no Source Link-Layer Address option from the
+ * unspecified address.  Returns ND_OK or the first problem.
+ */
+enum nd_status nd_parse_rs(const uint8_t *icmp, size_t len, uint8_t hop_limit,
+                           const uint8_t src[16], const uint8_t dst[16], struct nd_rs *out);
 
 const char *nd_status_name(enum nd_status s);
 

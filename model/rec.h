@@ -171,9 +171,10 @@ enum rec_mob {
      * most significant. */
     REC_MOB_WIFI_ASSOC = 48,    /* value2 = the access point's node id, -1 when unknown */
     REC_MOB_WIFI_DISASSOC = 49, /* beacons missed; value2 = last beacon's time in ns, or -1 */
-    /* The mobile node asked its IPv6 stack for a Router Solicitation after
-     * associating; the stack may send it up to 10 ms later. */
-    REC_MOB_RS_REQUESTED = 50,
+    /* The mobile node sent a Router Solicitation after a link up
+     * (model/mn_rs.c); value = time since the link up in ns, value2 = 1
+     * for the first solicitation, 2 and 3 for the repeats. */
+    REC_MOB_RS_SENT = 50,
     /* The home agent's duplicate address detection for the home address of
      * a first registration (RFC 6275 §10.3.1, model/ha.c); address = the
      * home address. */
@@ -181,6 +182,19 @@ enum rec_mob {
     /* value = enum mip6_home_dad_result (0 unique, 1 duplicate, 2
      * abandoned), value2 = sequence number of the BU it answers */
     REC_MOB_HOME_DAD_DONE = 52,
+    /* Optimistic DAD (RFC 4429) of a mobile node's care-of address; address
+     * = the care-of address.  The node uses the address from
+     * coa_optimistic on, while the stack's DAD still runs. */
+    REC_MOB_COA_OPTIMISTIC = 53, /* value2 = DAD time left in ms */
+    /* That DAD ended: value = enum mip6_coa_dad_result (0 unique, 1
+     * duplicate, 2 unfinished), value2 = the address state the stack
+     * reported (enum sim_addr_state).  With 1 or 2 the node stopped using
+     * the address. */
+    REC_MOB_COA_DAD_DONE = 54,
+    /* A router's daemon (model/radvd.c) got a Router Solicitation; address =
+     * its source, value = ns until the advertisement that responds to it,
+     * value2 = 1 when an advertisement already due sooner is the response. */
+    REC_MOB_RA_SOLICITED = 55,
 };
 
 /* Events in the life of an SA, for the sa_event table. */

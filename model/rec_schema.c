@@ -388,8 +388,9 @@ mob_label(enum rec_mob mob)
         return (struct label){"wifi_disassoc", "WiFi station lost its access point after missed "
                                                "beacons; address = access router, value = "
                                                "BSSID, value2 = last beacon time in ns"};
-    case REC_MOB_RS_REQUESTED:
-        return (struct label){"rs_requested", "router solicitation requested after association"};
+    case REC_MOB_RS_SENT:
+        return (struct label){"rs_sent", "mobile node sent a router solicitation after a link "
+                                         "up; value = ns since the link up, value2 = count"};
     case REC_MOB_HOME_DAD_START:
         return (struct label){"home_dad_start", "home agent started duplicate address detection "
                                                 "for a home address; value = BU sequence "
@@ -398,6 +399,18 @@ mob_label(enum rec_mob mob)
         return (struct label){"home_dad_done", "home agent's duplicate address detection ended; "
                                                "value = 0 unique, 1 duplicate, 2 abandoned, "
                                                "value2 = BU sequence number"};
+    case REC_MOB_COA_OPTIMISTIC:
+        return (struct label){"coa_optimistic", "care-of address in use while duplicate address "
+                                                "detection runs (RFC 4429); value2 = DAD time "
+                                                "left in ms"};
+    case REC_MOB_COA_DAD_DONE:
+        return (struct label){"coa_dad_done", "duplicate address detection of an optimistic "
+                                              "care-of address ended; value = 0 unique, "
+                                              "1 duplicate, 2 unfinished"};
+    case REC_MOB_RA_SOLICITED:
+        return (struct label){"ra_solicited", "router got a router solicitation; address = its "
+                                              "source, value = ns until the response, value2 = 1 "
+                                              "when an advertisement already due is the response"};
     }
     return (struct label){NULL, NULL};
 }

@@ -69,6 +69,16 @@ typedef enum sim_verdict (*sim_ingress_fn)(void *ctx, uint32_t ifindex, const ui
 /* Install the node's ingress hook; one per node, a second call replaces it. */
 int sim_set_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx);
 
+/*
+ * Add a hook that gets each packet before the node's main hook, for a
+ * component that shares the node with another (a router advertisement
+ * daemon on a home agent, say).  Added hooks run in the order they were
+ * added, and the first that returns SIM_CONSUMED ends the walk.  At most
+ * SIM_MAX_EXTRA_HOOKS per node.
+ */
+#define SIM_MAX_EXTRA_HOOKS 4
+int sim_add_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx);
+
 /* Called when the link of one of the node's interfaces goes down or up. */
 typedef void (*sim_link_fn)(void *ctx, uint32_t ifindex, int up);
 int sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx);
@@ -85,6 +95,14 @@ int sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx);
  */
 int sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
                   uint8_t next_header, const uint8_t *payload, size_t len, uint64_t *uid_out);
+
+/*
+ * Send a Neighbor Discovery message on one interface: icmp is the whole
+ * ICMPv6 message, checksum included, and the packet gets hop limit 255
+ * (RFC 4861 §7.1, §6.1), which sim_ipv6_send does not give.
+ */
+int sim_nd_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
+                const uint8_t *icmp, size_t len, uint64_t *uid_out);
 
 /* ----- IPv6-in-IPv6 tunnel interface ----- */
 

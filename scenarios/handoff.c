@@ -95,12 +95,18 @@ struct params {
     double uplink_interval_ms;
     struct traffic_options traffic;
     double dad_timeout_ms;
+    bool optimistic_dad;
     uint64_t lifetime_s;
     double check_interval_ms;
     double hysteresis;
     const char *access;
     bool active_probing;
     bool router_solicitation;
+    double rs_max_delay_ms;
+    const char *radvd;
+    double min_delay_between_ras_ms;
+    double max_ra_delay_ms;
+    bool adv_interval_option;
     double prefix_change_s;
     const char *encryption;
     const char *tunnel_esp;
@@ -159,12 +165,18 @@ static struct params P = {
             .ping_interval_ms = 100,
         },
     .dad_timeout_ms = 1000,
+    .optimistic_dad = false,
     .lifetime_s = 420,
     .check_interval_ms = 10,
     .hysteresis = 5,
     .access = "csma",
     .active_probing = false,
     .router_solicitation = false,
+    .rs_max_delay_ms = 1000,
+    .radvd = "ns3",
+    .min_delay_between_ras_ms = 3000,
+    .max_ra_delay_ms = 500,
+    .adv_interval_option = true,
     .prefix_change_s = 0,
     .encryption = "aes-cbc",
     .tunnel_esp = "rr",
@@ -251,6 +263,9 @@ static const struct cmdline_option OPTIONS[] = {
      "address"},
     {"dadTimeout", CMDLINE_DOUBLE, &P.dad_timeout_ms, "ms", 0, 1e5,
      "how long a new address stays tentative (ns-3 Icmpv6L4Protocol::DadTimeout)"},
+    {"optimisticDad", CMDLINE_BOOL, &P.optimistic_dad, NULL, 0, 1,
+     "the mobile node uses each care-of address while duplicate address detection still runs "
+     "(RFC 4429) and sends its BU at once; false waits --dadTimeout first"},
     {"lifetime", CMDLINE_UINT, &P.lifetime_s, "s", 4, 262140,
      "binding lifetime the mobile node requests"},
     {"checkInterval", CMDLINE_DOUBLE, &P.check_interval_ms, "ms", 0.1, 1e5,
@@ -265,8 +280,24 @@ static const struct cmdline_option OPTIONS[] = {
      "with --access=wifi, the station sends probe requests when it scans for an access point; "
      "false waits for beacons"},
     {"routerSolicitation", CMDLINE_BOOL, &P.router_solicitation, NULL, 0, 1,
-     "with --access=wifi, the mobile node sends a Router Solicitation after each association "
-     "(ns-3 sends none then)"},
+     "the mobile node sends a Router Solicitation after each link up (a CSMA link change or a "
+     "WiFi association), after a random delay of up to --rsMaxDelay"},
+    {"rsMaxDelay", CMDLINE_DOUBLE, &P.rs_max_delay_ms, "ms", 0, 1000,
+     "with --routerSolicitation, the longest random delay before the first solicitation "
+     "(RFC 4861 MAX_RTR_SOLICITATION_DELAY is 1000 ms; 0 sends at once)"},
+    {"radvd", CMDLINE_STRING, &P.radvd, NULL, 0, 0,
+     "router advertisement daemon of the home agent and access routers: ns3 (ns-3's Radvd) or "
+     "model (mip6sec's, with the Advertisement Interval and Home Agent Information options of "
+     "RFC 6275 and fast responses to solicitations)"},
+    {"minDelayBetweenRas", CMDLINE_DOUBLE, &P.min_delay_between_ras_ms, "ms", 30, 1e6,
+     "with --radvd=model, the shortest gap between two advertisements, also in response to a "
+     "solicitation (RFC 4861: 3000 ms; RFC 6275 section 7.5 allows 30 ms)"},
+    {"maxRaDelay", CMDLINE_DOUBLE, &P.max_ra_delay_ms, "ms", 0, 1e6,
+     "with --radvd=model, the longest random delay of the response to a solicitation (RFC 4861 "
+     "MAX_RA_DELAY_TIME: 500 ms)"},
+    {"advIntervalOption", CMDLINE_BOOL, &P.adv_interval_option, NULL, 0, 1,
+     "with --radvd=model, advertisements carry the Advertisement Interval option (RFC 6275 "
+     "section 7.3)"},
     {"prefixChangeAt", CMDLINE_DOUBLE, &P.prefix_change_s, "s", 0, 1e6,
      "simulated time at which the home agent changes its home prefix lifetimes to valid 7200 s "
      "and preferred 3600 s and sends unsolicited Mobile Prefix Advertisements; 0 never changes "
@@ -404,8 +435,7 @@ static struct {
     uint8_t address[16];
 } access_routers[MAX_ACCESS_ROUTERS + 1];
 
-/* Record a WiFi station's association or disassociation, and with
- * --routerSolicitation send a Router Solicitation after an association. */
+/* Record a WiFi station's association or disassociation. */
 static void
 record_wifi_event(void *ctx, uint32_t node, uint32_t ifindex, const struct mip6sec_wifi_info *info)
 {
@@ -426,13 +456,6 @@ record_wifi_event(void *ctx, uint32_t node, uint32_t ifindex, const struct mip6s
     }
     int64_t ap_node = info->ap_node == MIP6SEC_NO_NODE ? -1 : (int64_t)info->ap_node;
     rec_mobility(rec, sim_now_ns(), node, ifindex, REC_MOB_WIFI_ASSOC, router, bssid, ap_node);
-    if (!P.router_solicitation)
-        return;
-    if (mip6sec_router_solicit(node, ifindex) == 0)
-        rec_mobility(rec, sim_now_ns(), node, ifindex, REC_MOB_RS_REQUESTED, router, 0, 0);
-    else
-        fprintf(stderr, "mip6sec-handoff: router solicitation at %.3f s failed: %s\n",
-                (double)sim_now_ns() / 1e9, mip6sec_last_error());
 }
 
 /* Build the access links of --access=wifi: on one channel, an access point
@@ -450,6 +473,84 @@ build_wifi_access(const uint32_t *routers, size_t n, uint32_t mn, uint32_t *rout
               "WiFi access point", rec);
     check(mip6sec_wifi_station(channel, mn, WIFI_SSID, P.active_probing, mn_if), "WiFi station",
           rec);
+}
+
+/* The model's router advertisement daemon configuration for a router. */
+static void
+radvd_config(struct mip6_radvd_config *cfg, uint32_t ifindex, bool home_agent)
+{
+    mip6_radvd_config_default(cfg);
+    cfg->ifindex = ifindex;
+    cfg->min_interval_ms = (uint32_t)P.ra_min_ms;
+    cfg->max_interval_ms = (uint32_t)P.ra_max_ms;
+    cfg->min_delay_between_ras_ms = (uint32_t)P.min_delay_between_ras_ms;
+    cfg->max_ra_delay_ms = (uint32_t)P.max_ra_delay_ms;
+    cfg->adv_interval_option = P.adv_interval_option;
+    cfg->home_agent = home_agent;
+}
+
+/* Check the router discovery options: which daemon, and options that
+ * would have no effect with the choices made. */
+static bool
+validate_router_discovery(void)
+{
+    bool model = strcmp(P.radvd, "model") == 0;
+    if (!model && strcmp(P.radvd, "ns3") != 0) {
+        fprintf(stderr, "mip6sec-handoff: invalid value '%s' for --radvd: use ns3 or model\n",
+                P.radvd);
+        return false;
+    }
+    const char *unused = NULL;
+    if (!model && P.min_delay_between_ras_ms != 3000)
+        unused = "--minDelayBetweenRas";
+    else if (!model && P.max_ra_delay_ms != 500)
+        unused = "--maxRaDelay";
+    else if (!model && !P.adv_interval_option)
+        unused = "--advIntervalOption";
+    if (unused) {
+        fprintf(stderr,
+                "mip6sec-handoff: %s acts only with --radvd=model; add it or leave %s out\n",
+                unused, unused);
+        return false;
+    }
+    if (!P.router_solicitation && P.rs_max_delay_ms != 1000) {
+        fprintf(stderr, "mip6sec-handoff: --rsMaxDelay acts only with --routerSolicitation=true; "
+                        "add it or leave --rsMaxDelay out\n");
+        return false;
+    }
+    if (model) {
+        struct mip6_radvd_config cfg;
+        char err[256];
+        radvd_config(&cfg, 0, false);
+        if (!mip6_radvd_config_check(&cfg, err, sizeof err)) {
+            fprintf(stderr, "mip6sec-handoff: %s\n", err);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Start router advertisements of prefix/64 on the router's interface, from
+ * ns-3's Radvd or from the model's daemon (--radvd). */
+static void
+start_router_advertisements(uint32_t router, uint32_t ifindex, const char *prefix, bool home_agent)
+{
+    if (strcmp(P.radvd, "ns3") == 0) {
+        char text[64];
+        snprintf(text, sizeof text, "%s/64", prefix);
+        check(mip6sec_radvd(router, ifindex, text, (uint32_t)P.ra_min_ms, (uint32_t)P.ra_max_ms,
+                            home_agent ? MIP6SEC_RA_HOME_AGENT : 0),
+              "router advertisements", rec);
+        return;
+    }
+    struct mip6_radvd_config cfg;
+    char err[256];
+    radvd_config(&cfg, ifindex, home_agent);
+    ip6_addr_from_text(prefix, cfg.prefix);
+    if (!mip6_radvd_install(router, &cfg, rec, err, sizeof err)) {
+        fprintf(stderr, "mip6sec-handoff: router advertisements of node %u: %s\n", router, err);
+        stop_before_run(rec, 1);
+    }
 }
 
 static bool
@@ -612,11 +713,13 @@ validate(void)
                 P.access);
         return false;
     }
-    if (!wifi && (P.active_probing || P.router_solicitation)) {
-        fprintf(stderr, "mip6sec-handoff: --activeProbing and --routerSolicitation act only "
-                        "with WiFi; add --access=wifi or leave them out\n");
+    if (!wifi && P.active_probing) {
+        fprintf(stderr, "mip6sec-handoff: --activeProbing acts only with WiFi; add "
+                        "--access=wifi or leave it out\n");
         return false;
     }
+    if (!validate_router_discovery())
+        return false;
     if (wifi) {
         const char *unused = P.check_interval_ms != 10   ? "--checkInterval"
                              : P.hysteresis != 5         ? "--hysteresis"
@@ -884,13 +987,10 @@ main(int argc, char **argv)
         check(mip6sec_route_static(ar[i], "::/0", next_hop, ar_up[i]), "route", rec);
     }
 
-    uint32_t ra_min = (uint32_t)P.ra_min_ms, ra_max = (uint32_t)P.ra_max_ms;
-    check(mip6sec_radvd(ha, ha_home, "2001:1:0:1::/64", ra_min, ra_max, MIP6SEC_RA_HOME_AGENT),
-          "router advertisements", rec);
+    start_router_advertisements(ha, ha_home, "2001:1:0:1::", true);
     for (size_t i = 0; i < n_ar; i++) {
-        snprintf(text, sizeof text, "2001:1:0:%zx::/64", 2 + i);
-        check(mip6sec_radvd(ar[i], access_if[i + 1], text, ra_min, ra_max, 0),
-              "router advertisements", rec);
+        snprintf(text, sizeof text, "2001:1:0:%zx::", 2 + i);
+        start_router_advertisements(ar[i], access_if[i + 1], text, false);
     }
 
     /* ----- movement ----- */
@@ -952,6 +1052,9 @@ main(int argc, char **argv)
     mip6_mn_config_default(&mc);
     mc.ifindex = mn_if;
     mc.lifetime_s = (uint32_t)P.lifetime_s;
+    mc.router_solicitation = P.router_solicitation;
+    mc.rs_max_delay_ms = (uint32_t)P.rs_max_delay_ms;
+    mc.optimistic_dad = P.optimistic_dad;
     memcpy(mc.home_prefix, hc.home_prefix, 16);
     memcpy(mc.home_agent, hc.address, 16);
     sim_iface_mac48(mn, mn_if, mac);

@@ -280,6 +280,7 @@ NodeState::DoDispose()
     m_linkUp.clear();
     m_rng = nullptr;
     m_ingressFn = nullptr;
+    m_extraHooks.clear();
     m_linkFn = nullptr;
     Object::DoDispose();
 }
@@ -316,6 +317,29 @@ NodeState::SetIngressHook(sim_ingress_fn fn, void *ctx)
     }
     m_ingressFn = fn;
     m_ingressCtx = ctx;
+    return SIM_OK;
+}
+
+int
+NodeState::AddIngressHook(sim_ingress_fn fn, void *ctx)
+{
+    if (fn == nullptr || m_extraHooks.size() >= SIM_MAX_EXTRA_HOOKS) {
+        std::ostringstream msg;
+        msg << "sim_add_ingress_hook: node " << m_nodeId
+            << (fn == nullptr ? ": NULL hook" : " already has the most extra hooks allowed");
+        return Fail(SIM_ERR_INVALID, msg.str());
+    }
+    if (!m_tapInstalled && InsidePacketProcessing::Active()) {
+        return Fail(SIM_ERR_INVALID, "sim_add_ingress_hook: a first hook cannot be added from a "
+                                     "tunnel or trace callback; use sim_schedule");
+    }
+    if (!m_tapInstalled) {
+        int status = InstallTap();
+        if (status != SIM_OK) {
+            return status;
+        }
+    }
+    m_extraHooks.emplace_back(fn, ctx);
     return SIM_OK;
 }
 
@@ -364,7 +388,7 @@ void
 NodeState::TapReceive(Ptr<NetDevice> device, Ptr<const Packet> packet, uint16_t protocol,
                       const Address &from, const Address &to, NetDevice::PacketType type)
 {
-    if (m_ingressFn == nullptr || !IsPhysicalDevice(device)) {
+    if ((m_ingressFn == nullptr && m_extraHooks.empty()) || !IsPhysicalDevice(device)) {
         m_tc->Receive(device, packet, protocol, from, to, type);
         return;
     }
@@ -379,7 +403,7 @@ void
 NodeState::DispatchIngress(Ptr<NetDevice> device, Ptr<const Packet> packet, uint16_t protocol,
                            Address from, Address to, NetDevice::PacketType type)
 {
-    if (m_ingressFn != nullptr) {
+    if (m_ingressFn != nullptr || !m_extraHooks.empty()) {
         size_t size = packet->GetSize();
         ScratchBuffer buffer(size);
         uint8_t *bytes = buffer.Data();
@@ -396,7 +420,18 @@ NodeState::DispatchIngress(Ptr<NetDevice> device, Ptr<const Packet> packet, uint
         }
 
         uint32_t ifindex = uint32_t(m_ipv6->GetInterfaceForDevice(device));
-        enum sim_verdict verdict = m_ingressFn(m_ingressCtx, ifindex, bytes, len, packet->GetUid());
+        enum sim_verdict verdict = SIM_PASS;
+        // Copy the list: a hook may add another one.
+        std::vector<std::pair<sim_ingress_fn, void *>> hooks = m_extraHooks;
+        for (const auto &hook : hooks) {
+            verdict = hook.first(hook.second, ifindex, bytes, len, packet->GetUid());
+            if (verdict == SIM_CONSUMED) {
+                break;
+            }
+        }
+        if (verdict == SIM_PASS && m_ingressFn != nullptr) {
+            verdict = m_ingressFn(m_ingressCtx, ifindex, bytes, len, packet->GetUid());
+        }
         if (verdict == SIM_CONSUMED) {
             m_ingressConsumed++;
             NS_LOG_LOGIC("node " << m_nodeId << ": hook consumed packet " << packet->GetUid());

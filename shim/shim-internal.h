@@ -164,6 +164,9 @@ class NodeState : public ns3::Object
      */
     int SetIngressHook(sim_ingress_fn fn, void *ctx);
 
+    /* Add a hook that runs before the main one (sim_add_ingress_hook). */
+    int AddIngressHook(sim_ingress_fn fn, void *ctx);
+
     void SetLinkHook(sim_link_fn fn, void *ctx);
 
     /*
@@ -212,6 +215,7 @@ class NodeState : public ns3::Object
 
     sim_ingress_fn m_ingressFn;
     void *m_ingressCtx;
+    std::vector<std::pair<sim_ingress_fn, void *>> m_extraHooks; // before m_ingressFn
     bool m_tapInstalled;
     uint32_t m_tapInterfaces; // interfaces that existed at the last interposition
     uint64_t m_ingressConsumed;

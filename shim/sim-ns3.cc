@@ -119,6 +119,17 @@ sim_set_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx)
 }
 
 int
+sim_add_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx)
+{
+    int status;
+    Ptr<Ipv6L3Protocol> ipv6 = FindIpv6(node, &status);
+    if (!ipv6) {
+        return status;
+    }
+    return NodeState::Get(FindNode(node))->AddIngressHook(fn, ctx);
+}
+
+int
 sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx)
 {
     int status;
@@ -132,9 +143,14 @@ sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx)
 
 /* ----- packet output ----- */
 
+namespace
+{
+
+/* Build and send an IPv6 packet; hopLimit 0 keeps the node's default. */
 int
-sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
-              uint8_t next_header, const uint8_t *payload, size_t len, uint64_t *uid_out)
+Ipv6Send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
+         uint8_t next_header, const uint8_t *payload, size_t len, uint8_t hopLimit,
+         uint64_t *uid_out)
 {
     if (src == nullptr || dst == nullptr || (payload == nullptr && len > 0)) {
         return Fail(SIM_ERR_INVALID, "sim_ipv6_send: NULL address or payload");
@@ -176,6 +192,12 @@ sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint
     }
 
     Ptr<Packet> packet = Create<Packet>(payload, uint32_t(len));
+    if (hopLimit != 0) {
+        // Ipv6L3Protocol::Send takes the hop limit from this tag.
+        SocketIpv6HopLimitTag tag;
+        tag.SetHopLimit(hopLimit);
+        packet->AddPacketTag(tag);
+    }
     Ipv6Header header;
     header.SetSource(source);
     header.SetDestination(destination);
@@ -199,6 +221,25 @@ sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint
         *uid_out = uid;
     }
     return SIM_OK;
+}
+
+} // namespace
+
+int
+sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
+              uint8_t next_header, const uint8_t *payload, size_t len, uint64_t *uid_out)
+{
+    return Ipv6Send(node, ifindex, src, dst, next_header, payload, len, 0, uid_out);
+}
+
+int
+sim_nd_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
+            const uint8_t *icmp, size_t len, uint64_t *uid_out)
+{
+    if (ifindex == SIM_IFINDEX_ANY) {
+        return Fail(SIM_ERR_INVALID, "sim_nd_send: give the interface of the link");
+    }
+    return Ipv6Send(node, ifindex, src, dst, 58 /* ICMPv6 */, icmp, len, 255, uid_out);
 }
 
 /* ----- IPv6-in-IPv6 tunnel interface ----- */
@@ -315,6 +356,12 @@ sim_addr_state(uint32_t node, uint32_t ifindex, const uint8_t addr[16])
         if (ifaddr.GetAddress() != address) {
             continue;
         }
+        // ns-3.37 gives every new address TENTATIVE_OPTIMISTIC (the
+        // Ipv6InterfaceAddress constructors) and checks no address state
+        // when it sends from an address (Ipv6L3Protocol::Send,
+        // SourceAddressSelection) or delivers to one
+        // (Ipv6L3Protocol::Receive).  A tentative address is therefore
+        // usable at once, which optimistic DAD (RFC 4429) relies on.
         switch (ifaddr.GetState()) {
         case Ipv6InterfaceAddress::TENTATIVE:
         case Ipv6InterfaceAddress::TENTATIVE_OPTIMISTIC:

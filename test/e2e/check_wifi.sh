@@ -13,8 +13,8 @@
 # 102.4 ms) after the last beacon.  Association takes about 0.12 s
 # passive and 0.05 s active, so the bounds below are loose.
 # mip6sec-analysis prints one row per handoff.
-# Run rs, --routerSolicitation=true: a Router Solicitation follows every
-# association.
+# Run rs, --routerSolicitation=true --rsMaxDelay=0: a Router Solicitation
+# follows every association (its link up) at once.
 # Run repeat: the same seed and run number give the same events.
 # Run csma: the WiFi options are rejected without --access=wifi.
 # Usage: check_wifi.sh SCENARIO ANALYSIS OUTDIR
@@ -142,17 +142,21 @@ else
 		"passive ${passive_gap} ns of link-layer gap"
 fi
 
-"$scenario" --access=wifi --routerSolicitation=true --output="$dir/rs.db" >"$dir/rs.log" 2>&1
+"$scenario" --access=wifi --routerSolicitation=true --rsMaxDelay=0 --output="$dir/rs.db" \
+	>"$dir/rs.log" 2>&1
 expect "exit status of run rs" "$?" 0
 db="$dir/rs.db"
 check_run rs 0.05 0.25
-expect "rs: solicitations at the associations" "$(events rs_requested time_ns)" \
-	"$(events wifi_assoc time_ns)"
-expect "rs: solicitations sent to all routers within 10 ms of each association" \
+# The first association of the run has no link_up, so no solicitation.
+expect "rs: solicitations, one per link up" "$(count_events rs_sent)" "$(count_events link_up)"
+expect "rs: solicitations within 1 ms of a link up, sent to all routers" \
 	"$(q "SELECT count(*) FROM mobility_events_v m WHERE m.node_name = 'mn'
-		AND m.kind = 'rs_requested' AND EXISTS (SELECT 1 FROM packet_events_v p
+		AND m.kind = 'rs_sent' AND EXISTS (SELECT 1 FROM mobility_events_v u
+			WHERE u.node_name = 'mn' AND u.kind = 'link_up'
+			AND m.time_ns - u.time_ns BETWEEN 0 AND 1000000)
+		AND EXISTS (SELECT 1 FROM packet_events_v p
 			WHERE p.node_name = 'mn' AND p.kind = 'send' AND p.dst = 'ff02::2'
-			AND p.time_ns BETWEEN m.time_ns AND m.time_ns + 10000000)")" 3
+			AND p.time_ns = m.time_ns)")" 2
 
 "$scenario" --access=wifi --output="$dir/repeat.db" >"$dir/repeat.log" 2>&1
 expect "exit status of run repeat" "$?" 0

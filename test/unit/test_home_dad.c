@@ -270,12 +270,13 @@ count_sent_nd(uint32_t node, uint8_t type, size_t from)
     return n;
 }
 
-/* Parse a sent message as its receivers would.  The test simulator sends
- * with hop limit 64, so the hop limit check is left out (see nd.h). */
+/* Parse a sent message as its receivers would, with the hop limit it was
+ * sent with (255 from sim_nd_send, RFC 4861 §7.1). */
 static enum nd_status
 parse_sent(const struct sent_nd *s, struct nd_neighbor *msg)
 {
-    return nd_parse_neighbor(s->icmp, s->icmp_len, ND_HOP_LIMIT, s->ip.hdr.src, s->ip.hdr.dst, msg);
+    return nd_parse_neighbor(s->icmp, s->icmp_len, s->ip.hdr.hop_limit, s->ip.hdr.src,
+                             s->ip.hdr.dst, msg);
 }
 
 /* Write a whole IPv6 packet carrying msg into pkt and return its length. */

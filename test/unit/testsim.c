@@ -16,6 +16,7 @@ struct addr_entry {
     uint8_t addr[16];
     uint8_t prefix_len;
     uint64_t added_ns;
+    bool duplicate; /* testsim_fail_dad marked it */
 };
 
 struct iface {
@@ -40,6 +41,9 @@ struct node {
     struct route routes[MAX_ROUTES];
     sim_ingress_fn ingress;
     void *ingress_ctx;
+    size_t n_extra;
+    sim_ingress_fn extra[SIM_MAX_EXTRA_HOOKS];
+    void *extra_ctx[SIM_MAX_EXTRA_HOOKS];
     sim_link_fn link;
     void *link_ctx;
 };
@@ -280,8 +284,11 @@ arrive(void *arg)
     struct node *n = &S.nodes[a->node];
     enum sim_verdict verdict = SIM_PASS;
 
-    if (n->ingress)
-        verdict = n->ingress(n->ingress_ctx, a->ifindex, a->bytes, a->len, ++S.next_uid);
+    uint64_t uid = ++S.next_uid;
+    for (size_t i = 0; i < n->n_extra && verdict == SIM_PASS; i++)
+        verdict = n->extra[i](n->extra_ctx[i], a->ifindex, a->bytes, a->len, uid);
+    if (verdict == SIM_PASS && n->ingress)
+        verdict = n->ingress(n->ingress_ctx, a->ifindex, a->bytes, a->len, uid);
     if (verdict == SIM_PASS)
         stack_input(a->node, a->ifindex, a->bytes, a->len);
     free(a);
@@ -452,6 +459,20 @@ sim_set_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx)
 }
 
 int
+sim_add_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx)
+{
+    struct node *n = get_node(node);
+    if (!n)
+        return SIM_ERR_NO_NODE;
+    if (!fn || n->n_extra == SIM_MAX_EXTRA_HOOKS)
+        return SIM_ERR_INVALID;
+    n->extra[n->n_extra] = fn;
+    n->extra_ctx[n->n_extra] = ctx;
+    n->n_extra++;
+    return SIM_OK;
+}
+
+int
 sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx)
 {
     struct node *n = get_node(node);
@@ -462,9 +483,11 @@ sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx)
     return SIM_OK;
 }
 
-int
-sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
-              uint8_t next_header, const uint8_t *payload, size_t len, uint64_t *uid_out)
+/* Build and send an IPv6 packet with the given hop limit. */
+static int
+send_packet(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
+            uint8_t next_header, const uint8_t *payload, size_t len, uint8_t hop_limit,
+            uint64_t *uid_out)
 {
     uint8_t pkt[TESTSIM_MAX_PACKET];
 
@@ -480,7 +503,7 @@ sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint
     pkt[4] = (uint8_t)(len >> 8);
     pkt[5] = (uint8_t)len;
     pkt[6] = next_header;
-    pkt[7] = 64;
+    pkt[7] = hop_limit;
     memcpy(pkt + 8, src, 16);
     memcpy(pkt + 24, dst, 16);
     memcpy(pkt + 40, payload, len);
@@ -490,6 +513,22 @@ sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint
         *uid_out = ++S.next_uid;
     transmit(pkt, len + 40);
     return SIM_OK;
+}
+
+int
+sim_ipv6_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
+              uint8_t next_header, const uint8_t *payload, size_t len, uint64_t *uid_out)
+{
+    return send_packet(node, ifindex, src, dst, next_header, payload, len, 64, uid_out);
+}
+
+int
+sim_nd_send(uint32_t node, uint32_t ifindex, const uint8_t src[16], const uint8_t dst[16],
+            const uint8_t *icmp, size_t len, uint64_t *uid_out)
+{
+    if (ifindex == SIM_IFINDEX_ANY)
+        return SIM_ERR_INVALID;
+    return send_packet(node, ifindex, src, dst, 58, icmp, len, 255, uid_out);
 }
 
 int
@@ -541,6 +580,7 @@ sim_addr_add(uint32_t node, uint32_t ifindex, const uint8_t addr[16], uint8_t pr
     memcpy(a->addr, addr, 16);
     a->prefix_len = prefix_len;
     a->added_ns = S.now_ns;
+    a->duplicate = false;
     return SIM_OK;
 }
 
@@ -566,9 +606,23 @@ sim_addr_state(uint32_t node, uint32_t ifindex, const uint8_t addr[16])
 
     if (!a)
         return SIM_ADDR_ABSENT;
+    if (a->duplicate)
+        return SIM_ADDR_INVALID;
     if (!f->tunnel && S.now_ns < a->added_ns + S.dad_timeout_ns)
         return SIM_ADDR_TENTATIVE;
     return SIM_ADDR_PREFERRED;
+}
+
+int
+testsim_fail_dad(uint32_t node, uint32_t ifindex, const uint8_t addr[16])
+{
+    struct iface *f = get_iface(node, ifindex);
+    struct addr_entry *a = f ? find_addr(f, addr) : NULL;
+
+    if (!a)
+        return SIM_ERR_NOT_FOUND;
+    a->duplicate = true;
+    return SIM_OK;
 }
 
 int

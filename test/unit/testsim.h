@@ -46,6 +46,14 @@ void testsim_set_delay_ns(uint64_t delay_ns);
 void testsim_set_dad_timeout_ns(uint64_t timeout_ns);
 
 /*
+ * Mark an address as a duplicate, as ns-3.37 does when a Neighbor
+ * Advertisement for a tentative address arrives: sim_addr_state reports
+ * it SIM_ADDR_INVALID from now on.  Returns SIM_ERR_NOT_FOUND when the
+ * interface does not have the address.
+ */
+int testsim_fail_dad(uint32_t node, uint32_t ifindex, const uint8_t addr[16]);
+
+/*
  * Decide per packet whether the network loses it (for loss tests); the
  * callback sees the whole packet.  NULL loses nothing.
  */
