@@ -101,6 +101,7 @@ delete_binding(struct mip6_ha *ha, struct mip6_binding *b)
      * intercepting, so receive_neighbor no longer replies for b->hoa. */
     mip6_timer_release(&b->expiry);
     route_host(ha, b->hoa, false);
+    sim_solicited_node_leave(ha->node.id, ha->cfg.home_ifindex, b->hoa);
     /* RFC 3776 §4.2: without a tunnel its SPD entries become inactive; the
      * manually keyed SAs stay for the next registration. */
     ipsec_tunnel_policies_set_active(&ha->node.ipsec, b->hoa, false);
@@ -185,6 +186,9 @@ register_binding(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_b
         b->ha = ha;
         mip6_timer_init(&b->expiry, ha->node.id, binding_expired, b);
         route_host(ha, b->hoa, true);
+        /* RFC 6275 §10.4.1: a proxy listens to the solicited-node group of
+         * the home address, so that solicitations for it reach the agent. */
+        sim_solicited_node_join(ha->node.id, ha->cfg.home_ifindex, b->hoa);
         rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                      REC_MOB_BINDING_ADD, coa, bu->seq, granted_s);
         /* RFC 6275 §10.4.1: interception starts with an unsolicited
@@ -239,6 +243,7 @@ finish_home_dad(struct mip6_home_dad *dad, enum mip6_home_dad_result result)
     rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                  REC_MOB_HOME_DAD_DONE, dad->hoa, result, bu.seq);
     mip6_timer_release(&dad->wait);
+    sim_solicited_node_leave(ha->node.id, ha->cfg.home_ifindex, dad->hoa);
     addrmap_remove(&ha->dads, dad->hoa);
     free(dad);
 
@@ -288,6 +293,8 @@ start_home_dad(struct mip6_ha *ha, const struct mip6_in *in, const struct mh_bu 
     dad->ha = ha;
     hold_bu(dad, in, bu, coa);
     mip6_timer_init(&dad->wait, ha->node.id, home_dad_timeout, dad);
+    /* Other nodes' probes for the address go to its solicited-node group. */
+    sim_solicited_node_join(ha->node.id, ha->cfg.home_ifindex, dad->hoa);
     rec_mobility(ha->node.rec, sim_now_ns(), ha->node.id, ha->cfg.home_ifindex,
                  REC_MOB_HOME_DAD_START, dad->hoa, bu->seq, (int64_t)(wait_ns / 1000000));
 

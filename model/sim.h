@@ -79,6 +79,18 @@ int sim_set_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx);
 #define SIM_MAX_EXTRA_HOOKS 4
 int sim_add_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx);
 
+/*
+ * Join or leave, on one interface, the solicited-node multicast group of
+ * addr (RFC 4291 §2.7.1), for an address the node answers for without
+ * owning it (proxy Neighbor Discovery).  A node always receives the groups
+ * of its own addresses, all-nodes, and all-routers when it forwards; other
+ * frames to solicited-node groups are dropped below IPv6, as a network
+ * card's multicast filter drops them.  Joins are counted: each join needs
+ * one leave.
+ */
+int sim_solicited_node_join(uint32_t node, uint32_t ifindex, const uint8_t addr[16]);
+int sim_solicited_node_leave(uint32_t node, uint32_t ifindex, const uint8_t addr[16]);
+
 /* Called when the link of one of the node's interfaces goes down or up. */
 typedef void (*sim_link_fn)(void *ctx, uint32_t ifindex, int up);
 int sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx);

@@ -249,9 +249,9 @@ NodeState::GetTypeId()
 }
 
 NodeState::NodeState()
-    : m_nodeId(0), m_ingressFn(nullptr), m_ingressCtx(nullptr), m_tapInstalled(false),
-      m_tapInterfaces(0), m_ingressConsumed(0), m_linkFn(nullptr), m_linkCtx(nullptr),
-      m_tunnelFiltered(0)
+    : m_nodeId(0), m_ingressFn(nullptr), m_ingressCtx(nullptr), m_multicastFiltered(0),
+      m_tapInstalled(false), m_tapInterfaces(0), m_ingressConsumed(0), m_linkFn(nullptr),
+      m_linkCtx(nullptr), m_tunnelFiltered(0)
 {
 }
 
@@ -344,6 +344,75 @@ NodeState::AddIngressHook(sim_ingress_fn fn, void *ctx)
 }
 
 int
+NodeState::JoinSolicitedNode(uint32_t ifindex, uint32_t low24, int delta)
+{
+    auto key = std::make_pair(ifindex, low24);
+    auto it = m_solicitedJoins.find(key);
+    if (delta > 0) {
+        m_solicitedJoins[key]++;
+        return SIM_OK;
+    }
+    if (it == m_solicitedJoins.end()) {
+        std::ostringstream msg;
+        msg << "sim_solicited_node_leave: node " << m_nodeId << " has not joined that group on "
+            << "interface " << ifindex;
+        return Fail(SIM_ERR_NOT_FOUND, msg.str());
+    }
+    if (--it->second == 0) {
+        m_solicitedJoins.erase(it);
+    }
+    return SIM_OK;
+}
+
+/*
+ * Whether the node's network card would pass a packet up: packets to a
+ * solicited-node group (RFC 4291 §2.7.1) only for the node's own
+ * addresses and the groups it joined, and packets to all-routers only
+ * when the interface forwards.  A card filters by the Ethernet group that
+ * the IPv6 group maps to (RFC 2464 §7), but ns-3.37's devices hand every
+ * group frame up as if it were addressed to the node, so the filter reads
+ * the IPv6 destination instead.  Without it each Neighbor Solicitation on
+ * a link with N nodes would reach all of them, and the recorded
+ * receptions would grow with N^2.
+ */
+bool
+NodeState::AcceptsPacket(Ptr<NetDevice> device, Ptr<const Packet> packet) const
+{
+    uint8_t header[40];
+    if (packet->GetSize() < sizeof header) {
+        return true;
+    }
+    packet->CopyData(header, sizeof header);
+    const uint8_t *dst = header + 24;
+    static const uint8_t all_routers[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0,
+                                            0,    0,    0, 0, 0, 0, 0, 0x02};
+    static const uint8_t solicited_prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+    int32_t ifindex = m_ipv6->GetInterfaceForDevice(device);
+    if (dst[0] != 0xff || ifindex < 0) {
+        return true;
+    }
+    uint32_t index = uint32_t(ifindex);
+    if (std::memcmp(dst, all_routers, 16) == 0) {
+        return m_ipv6->IsForwarding(index);
+    }
+    if (std::memcmp(dst, solicited_prefix, sizeof solicited_prefix) != 0) {
+        return true;
+    }
+    uint32_t low24 = uint32_t(dst[13]) << 16 | uint32_t(dst[14]) << 8 | dst[15];
+    if (m_solicitedJoins.count(std::make_pair(index, low24)) > 0) {
+        return true;
+    }
+    for (uint32_t i = 0; i < m_ipv6->GetNAddresses(index); i++) {
+        uint8_t addr[16];
+        m_ipv6->GetAddress(index, i).GetAddress().GetBytes(addr);
+        if ((uint32_t(addr[13]) << 16 | uint32_t(addr[14]) << 8 | addr[15]) == low24) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int
 NodeState::InstallTap()
 {
     Ptr<Node> node = GetObject<Node>();
@@ -388,7 +457,15 @@ void
 NodeState::TapReceive(Ptr<NetDevice> device, Ptr<const Packet> packet, uint16_t protocol,
                       const Address &from, const Address &to, NetDevice::PacketType type)
 {
-    if ((m_ingressFn == nullptr && m_extraHooks.empty()) || !IsPhysicalDevice(device)) {
+    if (!IsPhysicalDevice(device)) {
+        m_tc->Receive(device, packet, protocol, from, to, type);
+        return;
+    }
+    if (!AcceptsPacket(device, packet)) {
+        m_multicastFiltered++;
+        return;
+    }
+    if (m_ingressFn == nullptr && m_extraHooks.empty()) {
         m_tc->Receive(device, packet, protocol, from, to, type);
         return;
     }

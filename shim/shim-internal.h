@@ -167,6 +167,10 @@ class NodeState : public ns3::Object
     /* Add a hook that runs before the main one (sim_add_ingress_hook). */
     int AddIngressHook(sim_ingress_fn fn, void *ctx);
 
+    /* Count a join (+1) or leave (-1) of the solicited-node group whose
+     * low 24 bits are low24 on the interface (sim_solicited_node_join). */
+    int JoinSolicitedNode(uint32_t ifindex, uint32_t low24, int delta);
+
     void SetLinkHook(sim_link_fn fn, void *ctx);
 
     /*
@@ -198,6 +202,7 @@ class NodeState : public ns3::Object
     };
 
     int InstallTap();
+    bool AcceptsPacket(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet) const;
     void WatchLinks();
     void TapReceive(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet,
                     uint16_t protocol, const ns3::Address &from, const ns3::Address &to,
@@ -216,6 +221,10 @@ class NodeState : public ns3::Object
     sim_ingress_fn m_ingressFn;
     void *m_ingressCtx;
     std::vector<std::pair<sim_ingress_fn, void *>> m_extraHooks; // before m_ingressFn
+    // Solicited-node groups joined for addresses the node does not own:
+    // (interface, low 24 bits) -> joins.
+    std::map<std::pair<uint32_t, uint32_t>, unsigned> m_solicitedJoins;
+    uint64_t m_multicastFiltered; // packets dropped by AcceptsPacket
     bool m_tapInstalled;
     uint32_t m_tapInterfaces; // interfaces that existed at the last interposition
     uint64_t m_ingressConsumed;

@@ -129,6 +129,38 @@ sim_add_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx)
     return NodeState::Get(FindNode(node))->AddIngressHook(fn, ctx);
 }
 
+namespace
+{
+
+int
+JoinSolicited(uint32_t node, uint32_t ifindex, const uint8_t addr[16], int delta)
+{
+    int status;
+    Ptr<Ipv6L3Protocol> ipv6 = FindIpv6Interface(node, ifindex, &status);
+    if (!ipv6) {
+        return status;
+    }
+    if (addr == nullptr) {
+        return Fail(SIM_ERR_INVALID, "sim_solicited_node_join: NULL address");
+    }
+    uint32_t low24 = uint32_t(addr[13]) << 16 | uint32_t(addr[14]) << 8 | addr[15];
+    return NodeState::Get(FindNode(node))->JoinSolicitedNode(ifindex, low24, delta);
+}
+
+} // namespace
+
+int
+sim_solicited_node_join(uint32_t node, uint32_t ifindex, const uint8_t addr[16])
+{
+    return JoinSolicited(node, ifindex, addr, 1);
+}
+
+int
+sim_solicited_node_leave(uint32_t node, uint32_t ifindex, const uint8_t addr[16])
+{
+    return JoinSolicited(node, ifindex, addr, -1);
+}
+
 int
 sim_set_link_hook(uint32_t node, sim_link_fn fn, void *ctx)
 {

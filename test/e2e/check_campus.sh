@@ -117,6 +117,13 @@ for keying in manual ikev2; do
 		WHERE b.node = $ha AND b.kind IN $binding_set
 		  AND (SELECT group_concat(node) FROM hoa_owner WHERE address = u.address)
 		      IS NOT (SELECT group_concat(node) FROM coa_owner WHERE address = b.address)")" 0
+	# A node's addresses share one interface identifier, so it listens to
+	# one solicited-node group; the others' solicitations stop below IPv6.
+	expect "$keying solicited-node groups a mobile node received" "$(query "$keying" "
+		SELECT max(groups) FROM (SELECT count(DISTINCT p.dst) AS groups
+		FROM packet_event p JOIN address a ON a.id = p.dst
+		WHERE p.kind = 2 AND a.text GLOB 'ff02::1:ff*'
+		  AND p.node IN (SELECT id FROM node WHERE name GLOB 'mn[0-9]*') GROUP BY p.node)")" 1
 
 	"$analysis" "$dir/$keying.db" >"$dir/$keying.analysis" 2>&1
 	expect "$keying analysis exit status" "$?" 0

@@ -608,9 +608,11 @@ test_first_registration_waits(void)
         CHECK_EQ_MEM(probe.icmp, probe_vector, sizeof probe_vector);
     }
 
-    /* No binding, no BA and no advertisement while the wait runs. */
+    /* No binding, no BA and no advertisement while the wait runs, but the
+     * home agent listens to the address's solicited-node group. */
     testsim_run_until(bu_at + dad_ns - 1);
     CHECK(mip6_ha_binding(w.ha, w.hoa) == NULL);
+    CHECK_EQ_INT(testsim_solicited_joins(w.ha_node), 1);
     CHECK_EQ_INT(count_events(&w, w.ha_node, REC_MOB_BA_SENT), 0);
     CHECK_EQ_INT(count_sent_nd(w.ha_node, ND_NEIGHBOR_ADVERT, 0), 0);
     CHECK_EQ_INT(w.mn->state, MN_REGISTERING);
@@ -621,6 +623,7 @@ test_first_registration_waits(void)
     CHECK_EQ_INT(last_event(&w, w.ha_node, REC_MOB_BA_SENT, "value"), MH_BA_ACCEPTED);
     CHECK_EQ_INT(last_event(&w, w.ha_node, REC_MOB_HOME_DAD_DONE, "value"), MIP6_HOME_DAD_UNIQUE);
     CHECK(mip6_ha_binding(w.ha, w.hoa) != NULL);
+    CHECK_EQ_INT(testsim_solicited_joins(w.ha_node), 1); /* the detection's, then the proxy's */
     CHECK_EQ_INT(w.mn->state, MN_REGISTERED);
     /* The 1.5 s first-registration timeout covers the wait: one BU only. */
     CHECK_EQ_INT(count_events(&w, w.mn_node, REC_MOB_BU_SENT), 1);
@@ -956,6 +959,7 @@ test_proxy_stops_after_return(void)
     testsim_run_until(sim_now_ns() + 100 * MS);
     CHECK_EQ_INT(w.mn->state, MN_AT_HOME);
     CHECK(mip6_ha_binding(w.ha, w.hoa) == NULL);
+    CHECK_EQ_INT(testsim_solicited_joins(w.ha_node), 0);
 
     size_t from = testsim_sent_count();
     inject_solicitation(&w, w.neighbour, w.hoa, ND_HOP_LIMIT, 0);

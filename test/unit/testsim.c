@@ -41,6 +41,7 @@ struct node {
     struct route routes[MAX_ROUTES];
     sim_ingress_fn ingress;
     void *ingress_ctx;
+    unsigned solicited_joins; /* sim_solicited_node_join minus leaves */
     size_t n_extra;
     sim_ingress_fn extra[SIM_MAX_EXTRA_HOOKS];
     void *extra_ctx[SIM_MAX_EXTRA_HOOKS];
@@ -470,6 +471,39 @@ sim_add_ingress_hook(uint32_t node, sim_ingress_fn fn, void *ctx)
     n->extra_ctx[n->n_extra] = ctx;
     n->n_extra++;
     return SIM_OK;
+}
+
+int
+sim_solicited_node_join(uint32_t node, uint32_t ifindex, const uint8_t addr[16])
+{
+    struct node *n = get_node(node);
+    if (!n)
+        return SIM_ERR_NO_NODE;
+    if (!get_iface(node, ifindex) || !addr)
+        return SIM_ERR_INVALID;
+    n->solicited_joins++;
+    return SIM_OK;
+}
+
+int
+sim_solicited_node_leave(uint32_t node, uint32_t ifindex, const uint8_t addr[16])
+{
+    struct node *n = get_node(node);
+    if (!n)
+        return SIM_ERR_NO_NODE;
+    if (!get_iface(node, ifindex) || !addr)
+        return SIM_ERR_INVALID;
+    if (n->solicited_joins == 0)
+        return SIM_ERR_NOT_FOUND;
+    n->solicited_joins--;
+    return SIM_OK;
+}
+
+unsigned
+testsim_solicited_joins(uint32_t node)
+{
+    struct node *n = get_node(node);
+    return n ? n->solicited_joins : 0;
 }
 
 int

@@ -72,6 +72,9 @@ void testsim_inject(uint32_t node, uint32_t ifindex, const uint8_t *pkt, size_t 
  */
 void testsim_send_local(uint32_t node, const uint8_t *pkt, size_t len);
 
+/* Solicited-node groups the node has joined and not left (sim_solicited_node_join). */
+unsigned testsim_solicited_joins(uint32_t node);
+
 /* Report link down (up = 0) or up on an interface to the node's link hook. */
 void testsim_link(uint32_t node, uint32_t ifindex, int up);
 
