@@ -14,7 +14,8 @@
  *   2001:1:0:1::/64        2001:1:2:<k>::/64 (k in hex)
  *
  *   mn0 .. mnN-1  have home addresses on the home link and start there, at
- *   the home access point (0, 0).  Each one's CSMA device always sits on
+ *   the home access point (0, 0), or with --start=random at random points
+ *   of the campus.  Each one's CSMA device always sits on
  *   the link of the nearest access point.
  *
  * With --mobility=random-waypoint the access points of ar0..arM-1 are
@@ -79,6 +80,7 @@ struct params {
     double speed_max;
     double pause_s;
     const char *mobility;
+    const char *start;
     uint64_t seed;
     uint64_t run;
     double duration_s;
@@ -98,6 +100,7 @@ static struct params P = {
     .speed_max = 10,
     .pause_s = DEFAULT_PAUSE_S,
     .mobility = "random-waypoint",
+    .start = "home",
     .seed = 1,
     .run = 1,
     .duration_s = 30,
@@ -125,6 +128,10 @@ static const struct cmdline_option OPTIONS[] = {
     {"mobility", CMDLINE_STRING, &P.mobility, NULL, 0, 0,
      "random-waypoint (ns-3 RandomWaypointMobilityModel over the square, access points on a "
      "grid) or line (constant velocity along x, access points on the x axis)"},
+    {"start", CMDLINE_STRING, &P.start, NULL, 0, 0,
+     "where the mobile nodes start: home (all at the home access point, so the first handoff "
+     "leaves home) or random (uniformly over the campus, or along the line, so most start "
+     "away from home and register from there)"},
     {"seed", CMDLINE_UINT, &P.seed, NULL, 1, 4294967295.0,
      "seed of ns-3's random number generator (RngSeed); also derives the SA keys and IKE "
      "identities"},
@@ -201,6 +208,10 @@ validate(void)
                 P.mobility);
         return false;
     }
+    if (strcmp(P.start, "home") != 0 && strcmp(P.start, "random") != 0) {
+        fprintf(stderr, PROGRAM ": invalid value '%s' for --start: use home or random\n", P.start);
+        return false;
+    }
     if (strcmp(P.keying, "manual") != 0 && strcmp(P.keying, "ikev2") != 0) {
         fprintf(stderr, PROGRAM ": invalid value '%s' for --keying: use manual or ikev2\n",
                 P.keying);
@@ -246,14 +257,21 @@ mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* A number uniform in [0, 1) fixed by seed, run, mobile node i and what
+ * it is for (0 speed, 1 and 2 start coordinates). */
+static double
+node_uniform(uint32_t i, uint64_t what)
+{
+    uint64_t h = mix64(mix64(mix64(mix64(P.seed) ^ P.run) ^ i) ^ what);
+    return (double)(h >> 11) / (double)(1ull << 53);
+}
+
 /* The constant speed of mobile node i with --mobility=line, uniform in
- * speedMin..speedMax and fixed by seed, run and i. */
+ * speedMin..speedMax. */
 static double
 line_speed(uint32_t i)
 {
-    uint64_t h = mix64(mix64(mix64(P.seed) ^ P.run) ^ i);
-    double u = (double)(h >> 11) / (double)(1ull << 53);
-    return P.speed_min + u * (P.speed_max - P.speed_min);
+    return P.speed_min + node_uniform(i, 0) * (P.speed_max - P.speed_min);
 }
 
 /* The position of access router k's access point (see the file header). */
@@ -354,7 +372,7 @@ build_network(struct campus *c)
     }
 }
 
-/* Put every mobile node on the home link at the home access point and start it moving. */
+/* Put every mobile node on the home link, at its start position, and start it moving. */
 static void
 start_mobile_nodes(struct campus *c)
 {
@@ -362,12 +380,19 @@ start_mobile_nodes(struct campus *c)
 
     for (uint32_t i = 0; i < P.nodes; i++) {
         check(mip6sec_csma_attach(c->home_channel, c->mn[i], &c->mn_if[i]), "attach");
+        /* With --start=random the first attachment check, 10 ms in, moves
+         * the node to the access point nearest its start. */
+        double x = 0, y = 0;
+        if (strcmp(P.start, "random") == 0) {
+            x = node_uniform(i, 1) * P.area_m;
+            y = line ? 0 : node_uniform(i, 2) * P.area_m;
+        }
         if (line) {
-            check(mip6sec_velocity(c->mn[i], 0, 0, 0, line_speed(i), 0, 0), "mobility");
+            check(mip6sec_velocity(c->mn[i], x, 0, 0, line_speed(i), 0, 0), "mobility");
         } else {
             struct mip6sec_waypoint walk = {
-                .x = 0,
-                .y = 0,
+                .x = x,
+                .y = y,
                 .x_min = 0,
                 .x_max = P.area_m,
                 .y_min = 0,

@@ -158,8 +158,19 @@ expect "line run exit status" "$?" 0
 expect_at_least "line registrations" \
 	"$(query line "SELECT count(*) FROM mobility_event WHERE kind = $registered")" 10
 
+# Nodes that start away from home leave the home link at the first
+# attachment check, 10 ms in, and register from where they are.
+simulate random --start=random
+expect "random start run exit status" "$?" 0
+expect_at_least "random start: nodes that left home at once and registered" \
+	"$(query random "SELECT count(*) FROM node n WHERE n.name GLOB 'mn[0-9]*'
+		AND (SELECT min(time_ns) FROM mobility_event WHERE node = n.id AND kind = $link_down)
+		  < 100000000
+		AND EXISTS (SELECT 1 FROM mobility_event WHERE node = n.id AND kind = $registered)")" 5
+
 # Invalid options: exit status 2, a message naming the value, no database.
 for bad in "--mobility=walk:'walk'" "--keying=ikev1:'ikev1'" "--speedMin=9 --speedMax=3:--speedMin=9" \
+	"--start=center:'center'" \
 	"--nodes=1001:1001" "--mobility=line --pause=5:--pause"; do
 	options=${bad%%:*}
 	named=${bad#*:}
