@@ -91,6 +91,9 @@ struct ctx {
     sqlite3 *db;
     const char *path;
     bool csv;
+    /* The run sent no UDP stream (--traffic without udp), so no handoff
+     * has a first data packet, lost count or latency. */
+    bool no_udp_stream;
     struct handoff *handoffs;
     size_t count;
     size_t cap;
@@ -489,7 +492,7 @@ find_data(struct ctx *c, struct queries *q, struct handoff *h, int64_t hoa)
 
 /* Decide whether the handoff counts in the statistics, and store the reason when not. */
 static void
-judge(struct handoff *h)
+judge(const struct ctx *c, struct handoff *h)
 {
     if (h->t[M_BA] == NONE && h->t[M_DATA] != NONE)
         snprintf(h->note, sizeof h->note, "no BA received, although data arrived");
@@ -498,10 +501,23 @@ judge(struct handoff *h)
     else if (h->status >= BA_STATUS_REJECTED)
         snprintf(h->note, sizeof h->note, "BA rejected the binding (status %" PRId64 ")",
                  h->status);
-    else if (h->t[M_DATA] == NONE)
+    else if (h->t[M_DATA] == NONE && !c->no_udp_stream)
         snprintf(h->note, sizeof h->note, "no data received after the handoff");
     else
         h->included = true;
+}
+
+/* Whether the run's --traffic parameter leaves out udp.  Runs without the
+ * parameter (older databases, other scenarios) stream UDP. */
+static bool
+run_without_udp_stream(struct ctx *c)
+{
+    sqlite3_stmt *st = prepare(c, "SELECT value FROM param WHERE name = 'traffic'");
+    bool without = false;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        without = !strstr((const char *)sqlite3_column_text(st, 0), "udp");
+    sqlite3_finalize(st);
+    return without;
 }
 
 static void
@@ -541,7 +557,7 @@ analyse(struct ctx *c)
         int64_t hoa = home_address(c, nodes[i]);
         for (size_t k = first; k < c->count; k++) {
             find_data(c, &q, &c->handoffs[k], hoa);
-            judge(&c->handoffs[k]);
+            judge(c, &c->handoffs[k]);
         }
     }
     finalize_queries(&q);
@@ -652,6 +668,9 @@ print_csv(struct ctx *c)
 static void
 print_table(struct ctx *c)
 {
+    if (c->no_udp_stream)
+        printf("\nnote: the run sent no UDP stream (its --traffic has no udp), and the analysis "
+               "follows UDP only, so data, latency and lost stay empty\n");
     if (c->count == 0)
         printf("\nno handoffs: no mobile node recorded a link_down event\n");
     uint32_t last_node = UINT32_MAX;
@@ -728,7 +747,7 @@ print_statistics(struct ctx *c)
 
     size_t n = 0;
     for (size_t i = 0; i < c->count; i++)
-        if (c->handoffs[i].included)
+        if (c->handoffs[i].included && latency(&c->handoffs[i]) != NONE)
             v[n++] = (double)latency(&c->handoffs[i]) / 1e9;
     print_stat_row("latency (down to data)", v, n);
 
@@ -797,6 +816,7 @@ main(int argc, char **argv)
 
     open_database(&c);
     check_run(&c);
+    c.no_udp_stream = run_without_udp_stream(&c);
     ensure_indexes(&c);
     analyse(&c);
     if (c.csv) {

@@ -713,7 +713,7 @@ main(int argc, char **argv)
     int rc = rec_close(rec, status);
     mip6sec_destroy();
     long long handoffs = count_registrations();
-    printf(PROGRAM ": %.1f s simulated, %u mobile nodes, %lld handoffs (registered events), "
+    printf(PROGRAM ": %.1f s simulated, %u mobile nodes, %lld home registrations, "
                    "UDP to the home addresses: %llu sent, %llu received",
            (double)end_ns / 1e9, n, handoffs, (unsigned long long)sent,
            (unsigned long long)received);

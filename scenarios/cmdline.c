@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void
 cmdline_format(const struct cmdline_option *o, char *out, size_t out_len)
@@ -59,26 +60,42 @@ print_help(const char *program, const char *summary, const struct cmdline_option
     }
 }
 
+/* ns-3's BooleanValue takes true/false and 1/0; yes/no and on/off are
+ * accepted too, in any case. */
 static bool
 parse_bool(const char *text, bool *out)
 {
-    if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes")) {
-        *out = true;
-        return true;
-    }
-    if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no")) {
-        *out = false;
-        return true;
+    static const char *const yes[] = {"true", "1", "yes", "on"};
+    static const char *const no[] = {"false", "0", "no", "off"};
+
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (!strcasecmp(text, yes[i])) {
+            *out = true;
+            return true;
+        }
+        if (!strcasecmp(text, no[i])) {
+            *out = false;
+            return true;
+        }
     }
     return false;
+}
+
+/* Write " unit" after a range, or nothing for a unitless option. */
+static const char *
+unit_suffix(const struct cmdline_option *o, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s", o->unit ? " " : "", o->unit ? o->unit : "");
+    return buf;
 }
 
 /* Store text into the option; prints the error and returns false on failure. */
 static bool
 set_value(const char *program, const struct cmdline_option *o, const char *text)
 {
-    char *end = NULL;
-    const char *unit = o->unit ? o->unit : "";
+    char *end = NULL, unit[32];
+
+    unit_suffix(o, unit, sizeof unit);
 
     switch (o->type) {
     case CMDLINE_BOOL:
@@ -94,7 +111,7 @@ set_value(const char *program, const struct cmdline_option *o, const char *text)
         if (errno || end == text || *end || text[0] == '-' || v < o->min || v > o->max) {
             fprintf(stderr,
                     "%s: invalid value '%s' for --%s: use a whole number from %.0f to "
-                    "%.0f %s\n",
+                    "%.0f%s\n",
                     program, text, o->name, o->min, o->max, unit);
             return false;
         }
@@ -105,7 +122,7 @@ set_value(const char *program, const struct cmdline_option *o, const char *text)
         errno = 0;
         double v = strtod(text, &end);
         if (errno || end == text || *end || !isfinite(v) || v < o->min || v > o->max) {
-            fprintf(stderr, "%s: invalid value '%s' for --%s: use a number from %g to %g %s\n",
+            fprintf(stderr, "%s: invalid value '%s' for --%s: use a number from %.15g to %.15g%s\n",
                     program, text, o->name, o->min, o->max, unit);
             return false;
         }

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 enum cmdline_type {
-    CMDLINE_BOOL,   /* bool: true/false, 1/0, yes/no */
+    CMDLINE_BOOL,   /* bool: true/false, 1/0, yes/no, on/off, in any case */
     CMDLINE_UINT,   /* uint64_t */
     CMDLINE_DOUBLE, /* double */
     CMDLINE_STRING, /* const char *, points into argv */

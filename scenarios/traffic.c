@@ -42,7 +42,7 @@ find_tcp_variant(const char *name)
     return NULL;
 }
 
-/* Parse "udp,tcp,ping" into TRAFFIC_* bits; false on an empty or unknown item. */
+/* Parse "udp,tcp,ping" into TRAFFIC_* bits; false on an empty, unknown or repeated item. */
 static bool
 parse_kinds(const char *program, const char *text, unsigned *kinds)
 {
@@ -50,13 +50,22 @@ parse_kinds(const char *program, const char *text, unsigned *kinds)
     const char *item = text;
     for (;;) {
         size_t len = strcspn(item, ",");
-        if (len == 3 && strncmp(item, "udp", 3) == 0) {
-            *kinds |= TRAFFIC_UDP;
-        } else if (len == 3 && strncmp(item, "tcp", 3) == 0) {
-            *kinds |= TRAFFIC_TCP;
-        } else if (len == 4 && strncmp(item, "ping", 4) == 0) {
-            *kinds |= TRAFFIC_PING;
-        } else {
+        unsigned kind = 0;
+        if (len == 3 && strncmp(item, "udp", 3) == 0)
+            kind = TRAFFIC_UDP;
+        else if (len == 3 && strncmp(item, "tcp", 3) == 0)
+            kind = TRAFFIC_TCP;
+        else if (len == 4 && strncmp(item, "ping", 4) == 0)
+            kind = TRAFFIC_PING;
+        if (kind & *kinds) {
+            fprintf(stderr,
+                    "%s: invalid value '%s' for --traffic: '%.*s' is listed twice; name each "
+                    "traffic kind once\n",
+                    program, text, (int)len, item);
+            return false;
+        }
+        *kinds |= kind;
+        if (kind == 0) {
             fprintf(stderr,
                     "%s: invalid value '%s' for --traffic: '%.*s' is not a traffic kind; use "
                     "udp, tcp or ping, or a comma-separated list such as udp,ping\n",

@@ -10,10 +10,11 @@
 # The TCP runs use 10 Mbit/s backbone links: TCP fills whatever rate the
 # links have, and at the default 100 Mbit/s each run records about 20
 # times as many packets as the UDP default and takes several seconds.
-# Usage: check_traffic.sh SCENARIO OUTDIR
+# Usage: check_traffic.sh SCENARIO ANALYSIS OUTDIR
 set -u
 scenario=$1
-dir=$2
+analysis=$2
+dir=$3
 passed=0
 failed=0
 
@@ -91,6 +92,16 @@ expect "TCP run exit status" "$?" 0
 handoff_times "$db"
 expect "two accepted BAs in the TCP run" "$(query "$db" "SELECT count(*) FROM mobility_events_v
 	WHERE node_name = 'mn' AND kind = 'ba_received' AND value = 0")" 2
+# The analysis follows UDP only: it says so once, and still times the
+# signalling of both handoffs.
+"$analysis" "$db" >"$dir/tcp.analysis" 2>&1
+expect "analysis of the TCP run: exit status" "$?" 0
+expect "analysis of the TCP run: no-UDP note" \
+	"$(grep -c 'the run sent no UDP stream' "$dir/tcp.analysis")" 1
+expect "analysis of the TCP run: BU to BA timed for both handoffs" \
+	"$(awk '/^BU sent to BA received/ {print $6}' "$dir/tcp.analysis")" 2
+expect "analysis of the TCP run: handoffs excluded" \
+	"$(grep -c 'excluded from the statistics' "$dir/tcp.analysis")" 0
 expect_at_least "TCP data at the home address before the first handoff" \
 	"$(tcp_data "$db" 0 dst 0 "$down1")" 500
 expect_at_least "TCP data at the home address after the first handoff" \
