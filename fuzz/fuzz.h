@@ -47,4 +47,33 @@ static const uint8_t fuzz_hmac_key[ESP_HMAC_SHA1_KEY_LEN] = {
     0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0, 0x01, 0x23, 0x45, 0x67,
 };
 
+/*
+ * The input layout of fuzz_nd_router.c, shared with make_corpus.c, which
+ * writes its seeds.  The first byte modulo FUZZ_ND_ROUTER_MODES selects
+ * the mode.
+ */
+enum fuzz_nd_router_mode {
+    FUZZ_ND_ROUTER_PARSE_RS,
+    FUZZ_ND_ROUTER_ENCODE_RA,
+    FUZZ_ND_ROUTER_ENCODE_RS,
+    FUZZ_ND_ROUTER_MODES,
+};
+
+/* The control byte of an RA-encoding input. */
+enum fuzz_ra_control {
+    FUZZ_RA_HOME_AGENT = 0x01,
+    FUZZ_RA_ADV_INTERVAL = 0x02,
+    FUZZ_RA_HA_INFO = 0x04,
+    FUZZ_RA_LINK_ADDR = 0x08,
+    FUZZ_RA_SOURCE_LINK_LOCAL = 0x10, /* overwrite the first two source bytes with fe80 */
+    FUZZ_RA_HA_INFO_INVALID = 0x20,   /* set ha_info_invalid, which the encoder ignores */
+    FUZZ_RA_PREFIXES_VALID = 0x40,    /* clamp prefix lengths and preferred lifetimes */
+};
+
+/* The control byte of an RS-encoding input. */
+enum fuzz_rs_control {
+    FUZZ_RS_LINK_ADDR = 0x01,
+    FUZZ_RS_SOURCE_UNSPECIFIED = 0x02, /* overwrite the source with :: */
+};
+
 #endif /* MIP6SEC_FUZZ_H */

@@ -22,6 +22,7 @@
 #include "fuzz.h"
 #include "ipv6.h"
 #include "mh.h"
+#include "nd.h"
 #include "testsim.h"
 #include "world.h"
 
@@ -425,6 +426,122 @@ write_nd(void)
     world_free(&w);
 }
 
+/* ----- fuzz_nd_router: a mode byte, then the input of that mode ----- */
+
+static const uint8_t unspecified_addr[16];
+static const uint8_t router_ll[16] = {0xfe, 0x80, [15] = 0x01};
+static const uint8_t host_ll[16] = {0xfe, 0x80, [15] = 0x02};
+static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+static const uint8_t all_routers[16] = {0xff, 0x02, [15] = 0x02};
+static const uint8_t host_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+
+/* Save a Router Solicitation for nd_parse_rs with hop limit 255. */
+static void
+save_rs(const char *name, const uint8_t src[16], const uint8_t *icmp, size_t len)
+{
+    uint8_t buf[256];
+    struct wr w = wr_init(buf, sizeof buf);
+
+    wr_u8(&w, FUZZ_ND_ROUTER_PARSE_RS);
+    wr_u8(&w, ND_HOP_LIMIT);
+    wr_bytes(&w, src, 16);
+    wr_bytes(&w, all_routers, 16);
+    wr_bytes(&w, icmp, len);
+    save("nd_router", name, buf, w.pos);
+}
+
+static void
+write_nd_router_rs(void)
+{
+    uint8_t icmp[64];
+    struct nd_rs rs = {.has_link_addr = true};
+    memcpy(rs.link_addr, host_mac, 6);
+
+    struct wr w = wr_init(icmp, sizeof icmp);
+    nd_encode_rs(&w, &rs, host_ll, all_routers);
+    save_rs("rs-lladdr", host_ll, icmp, w.pos);
+
+    rs.has_link_addr = false;
+    w = wr_init(icmp, sizeof icmp);
+    nd_encode_rs(&w, &rs, unspecified_addr, all_routers);
+    save_rs("rs-unspecified", unspecified_addr, icmp, w.pos);
+
+    /* An unknown option (type 14, Length 2) before the link-layer address
+     * option, with the checksum left for the fuzzer to recompute. */
+    static const uint8_t options[24] = {14, 2, [16] = 1, 1, 2, 0, 0, 0, 0, 2};
+    memset(icmp, 0, 8);
+    icmp[0] = ND_ROUTER_SOLICIT;
+    memcpy(icmp + 8, options, sizeof options);
+    save_rs("rs-unknown-option", host_ll, icmp, 8 + sizeof options);
+}
+
+/* Write the structured input of fuzz_nd_router's RA mode: control byte,
+ * prefix count, the RA fields, the addresses, n_prefixes prefixes (at
+ * most 4), then the output buffer's start offset and room. */
+static void
+save_ra_input(const char *name, uint8_t control, uint8_t n_prefixes, uint8_t room)
+{
+    uint8_t buf[512];
+    struct wr w = wr_init(buf, sizeof buf);
+
+    wr_u8(&w, FUZZ_ND_ROUTER_ENCODE_RA);
+    wr_u8(&w, control);
+    wr_u8(&w, n_prefixes);
+    wr_u16(&w, 1800); /* Router Lifetime */
+    wr_u32(&w, 1000); /* Advertisement Interval, ms */
+    wr_u16(&w, 10);   /* Home Agent Preference */
+    wr_u16(&w, 600);  /* Home Agent Lifetime */
+    wr_bytes(&w, router_ll, 16);
+    wr_bytes(&w, all_nodes, 16);
+    wr_bytes(&w, host_mac, 6);
+    for (uint8_t i = 0; i < n_prefixes && i < ND_MAX_PREFIXES; i++) {
+        uint8_t prefix[16] = {0x20, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, (uint8_t)(i + 1)};
+        wr_u8(&w, 64);
+        wr_u8(&w, 0x07); /* L, A and R: bits 0-2 as fuzz_nd_router.c reads them */
+        wr_u32(&w, 86400);
+        wr_u32(&w, 14400);
+        wr_bytes(&w, prefix, 16);
+    }
+    wr_u8(&w, 0); /* start offset */
+    wr_u8(&w, room);
+    save("nd_router", name, buf, w.pos);
+}
+
+/* Write the structured input of fuzz_nd_router's RS-encoding mode. */
+static void
+save_rs_input(const char *name, uint8_t control, const uint8_t src[16], uint8_t room)
+{
+    uint8_t buf[64];
+    struct wr w = wr_init(buf, sizeof buf);
+
+    wr_u8(&w, FUZZ_ND_ROUTER_ENCODE_RS);
+    wr_u8(&w, control);
+    wr_bytes(&w, src, 16);
+    wr_bytes(&w, all_routers, 16);
+    wr_bytes(&w, host_mac, 6);
+    wr_u8(&w, 3); /* start offset */
+    wr_u8(&w, room);
+    save("nd_router", name, buf, w.pos);
+}
+
+static void
+write_nd_router(void)
+{
+    write_nd_router_rs();
+
+    uint8_t home_agent = FUZZ_RA_HOME_AGENT | FUZZ_RA_ADV_INTERVAL | FUZZ_RA_HA_INFO |
+                         FUZZ_RA_LINK_ADDR | FUZZ_RA_SOURCE_LINK_LOCAL;
+    save_ra_input("ra-home-agent", home_agent, 1, 255);
+    save_ra_input("ra-four-prefixes", FUZZ_RA_SOURCE_LINK_LOCAL, 4, 255);
+    save_ra_input("ra-five-prefixes", FUZZ_RA_SOURCE_LINK_LOCAL, 5, 255);
+    save_ra_input("ra-ha-info-without-h", FUZZ_RA_HA_INFO | FUZZ_RA_SOURCE_LINK_LOCAL, 0, 255);
+    save_ra_input("ra-no-space", home_agent, 1, 40);
+
+    save_rs_input("rs-encode-lladdr", FUZZ_RS_LINK_ADDR, host_ll, 255);
+    save_rs_input("rs-encode-unspecified-lladdr", FUZZ_RS_LINK_ADDR, unspecified_addr, 255);
+    save_rs_input("rs-encode-no-space", FUZZ_RS_LINK_ADDR, host_ll, 12);
+}
+
 /* ----- fuzz_signal ----- */
 
 #define STAGE(s) ((uint8_t)((s) << 2))
@@ -539,6 +656,7 @@ main(int argc, char **argv)
     write_mh();
     write_esp();
     write_nd();
+    write_nd_router();
     write_signal_raw();
     write_signal_wrapped();
     write_cmdline();

@@ -145,6 +145,7 @@ nd_parse_rs(const uint8_t *icmp, size_t len, uint8_t hop_limit, const uint8_t sr
 {
     struct rd r = rd_init(icmp, len);
     uint8_t type, code;
+    bool any_link_addr = false; /* a Source Link-Layer Address option of any Length */
 
     memset(out, 0, sizeof *out);
     type = rd_u8(&r);
@@ -173,13 +174,17 @@ nd_parse_rs(const uint8_t *icmp, size_t len, uint8_t hop_limit, const uint8_t sr
         struct rd opt = rd_sub(&r, (size_t)opt_len * 8 - 2);
         if (!rd_ok(&r))
             return ND_BAD_OPTION;
+        if (opt_type == OPT_SOURCE_LINK_ADDR)
+            any_link_addr = true;
         if (opt_type == OPT_SOURCE_LINK_ADDR && opt_len == ND_LINK_ADDR_OPTION_LEN / 8 &&
             !out->has_link_addr) {
             rd_bytes(&opt, out->link_addr, 6);
             out->has_link_addr = true;
         }
     }
-    if (out->has_link_addr && memcmp(src, unspecified, 16) == 0)
+    /* RFC 4861 §6.1.1: a solicitation from the unspecified address has no
+     * Source Link-Layer Address option of any Length. */
+    if (any_link_addr && memcmp(src, unspecified, 16) == 0)
         return ND_BAD_UNSPECIFIED;
     return ND_OK;
 }

@@ -198,6 +198,13 @@ test_rs_codec(void)
     put_u16(msg + 2, 0);
     put_u16(msg + 2, ip6_checksum(unspecified, all_routers, IP6_NH_ICMPV6, msg, 16));
     CHECK_EQ_INT(nd_parse_rs(msg, 16, 255, unspecified, all_routers, &out), ND_BAD_UNSPECIFIED);
+
+    /* The rule holds for an option of any Length, here 2 (16 bytes). */
+    msg[9] = 2;
+    memset(msg + 16, 0, 8);
+    put_u16(msg + 2, 0);
+    put_u16(msg + 2, ip6_checksum(unspecified, all_routers, IP6_NH_ICMPV6, msg, 24));
+    CHECK_EQ_INT(nd_parse_rs(msg, 24, 255, unspecified, all_routers, &out), ND_BAD_UNSPECIFIED);
 }
 
 static void
