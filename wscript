@@ -57,6 +57,7 @@ def build(bld):
         'model/mh.c',
         'model/mn.c',
         'model/mn_ro.c',
+        'model/mn_nud.c',
         'model/mn_rs.c',
         'model/mpd.c',
         'model/nd.c',

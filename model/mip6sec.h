@@ -77,6 +77,12 @@ struct mip6_mn_config {
      * an advertisement arrives.  Off by default. */
     bool router_solicitation;
     uint32_t rs_max_delay_ms;
+    /* Watch the default router through the Advertisement Interval option
+     * of its advertisements (RFC 6275 §7.3): after this many intervals
+     * without one, record the loss, check the router with Neighbor
+     * Unreachability Detection (RFC 4861 §7.3.3) and, with
+     * router_solicitation, solicit at once.  0, the default, turns it off. */
+    uint32_t ra_loss_intervals;
     /* Route optimization: keep a home keygen token younger than
      * MAX_TOKEN_LIFETIME (210 s) across moves and send only a CoTI, as
      * RFC 6275 §5.2.7 allows.  Off by default: every registration runs

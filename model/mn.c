@@ -640,8 +640,10 @@ receive_ra(struct mip6_mn *mn, const struct ip6_packet *p, const uint8_t *pkt)
         return;
     /* RFC 4861 §6.3.7: an advertisement from a default router ends the
      * solicitations. */
-    if (ra.router_lifetime_s > 0)
+    if (ra.router_lifetime_s > 0) {
         mip6_mn_rs_advert(mn);
+        mip6_mn_nud_advert(mn, p->hdr.src, ra.has_adv_interval ? ra.adv_interval_ms : 0);
+    }
     for (size_t i = 0; i < ra.n_prefixes && !prefix; i++)
         if (ra.prefixes[i].on_link || ra.prefixes[i].autonomous)
             prefix = &ra.prefixes[i];
@@ -720,6 +722,9 @@ mn_ingress(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len, uint64_t
         receive_ra(mn, &p, pkt);
         return SIM_PASS; /* ns-3 still does its own autoconfiguration */
     }
+    if (mn->nud_running && p.upper_proto == IP6_NH_ICMPV6 && p.upper_len > 0 &&
+        pkt[p.upper_offset] == ND_NEIGHBOR_ADVERT)
+        mip6_mn_nud_input(mn, &p, pkt + p.upper_offset);
     if (is_defence_of_home_address(mn, &p, pkt)) {
         mip6_record_drop(&mn->node, ifindex, pkt, len, uid, REC_DROP_HOME_ADDRESS_DEFENDED);
         return SIM_CONSUMED;
@@ -789,6 +794,7 @@ mip6_mn_free(struct mip6_mn *mn)
     mip6_timer_release(&mn->retransmit_timer);
     mip6_timer_release(&mn->refresh_timer);
     mip6_timer_release(&mn->rs_timer);
+    mip6_mn_nud_release(mn);
     mip6_mpd_mn_release(mn);
     for (size_t i = 0; i < mn->n_correspondents; i++) {
         mip6_timer_release(&mn->correspondents[i].retry);
@@ -842,6 +848,7 @@ mip6_mn_install(uint32_t node, const struct mip6_mn_config *cfg, struct rec *rec
     mip6_timer_init(&mn->refresh_timer, node, refresh_binding, mn);
     mip6_mpd_mn_init(mn);
     mip6_mn_rs_init(mn);
+    mip6_mn_nud_init(mn);
     /* RFC 6275 §11.8 does not fix the first sequence number. */
     mn->bul.seq = (uint16_t)sim_random_u32(node);
 

@@ -102,6 +102,15 @@ struct mip6_mn {
     uint64_t link_up_ns;
     unsigned rs_sent; /* solicitations since the last link up */
 
+    /* The watch on the default router (model/mn_nud.c). */
+    struct mip6_timer ra_loss_timer;
+    struct mip6_timer nud_timer;
+    uint64_t last_ra_ns;
+    uint32_t adv_interval_ms; /* from the last advertisement, 0 without the option */
+    bool nud_running;
+    unsigned nud_probes;
+    uint8_t nud_router[16];
+
     struct mip6_bul bul;
     size_t n_correspondents;
     struct mip6_mn_cn correspondents[MIP6_MN_MAX_CORRESPONDENTS];
@@ -153,5 +162,17 @@ void mip6_mn_rs_init(struct mip6_mn *mn);
 void mip6_mn_rs_link_up(struct mip6_mn *mn);
 /* Stop soliciting: an advertisement arrived on the link. */
 void mip6_mn_rs_advert(struct mip6_mn *mn);
+/* Send a solicitation now, outside the link-up schedule. */
+void mip6_mn_rs_send_now(struct mip6_mn *mn);
+
+/* The watch on the default router (model/mn_nud.c). */
+void mip6_mn_nud_init(struct mip6_mn *mn);
+void mip6_mn_nud_release(struct mip6_mn *mn);
+/* A valid advertisement with a non-zero router lifetime came from src;
+ * adv_interval_ms is its Advertisement Interval, 0 without the option. */
+void mip6_mn_nud_advert(struct mip6_mn *mn, const uint8_t src[16], uint32_t adv_interval_ms);
+/* Look at a Neighbor Advertisement that reached the node (icmp is the
+ * ICMPv6 message of the packet p). */
+void mip6_mn_nud_input(struct mip6_mn *mn, const struct ip6_packet *p, const uint8_t *icmp);
 
 #endif /* MIP6SEC_MN_H */

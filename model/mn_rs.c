@@ -67,6 +67,15 @@ mip6_mn_rs_link_up(struct mip6_mn *mn)
 }
 
 void
+mip6_mn_rs_send_now(struct mip6_mn *mn)
+{
+    if (mn->link_up_ns == 0)
+        mn->link_up_ns = sim_now_ns();
+    mn->rs_sent = 0;
+    mip6_timer_start(&mn->rs_timer, 0);
+}
+
+void
 mip6_mn_rs_advert(struct mip6_mn *mn)
 {
     mip6_timer_stop(&mn->rs_timer);

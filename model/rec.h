@@ -195,6 +195,16 @@ enum rec_mob {
      * its source, value = ns until the advertisement that responds to it,
      * value2 = 1 when an advertisement already due sooner is the response. */
     REC_MOB_RA_SOLICITED = 55,
+    /* The mobile node heard no advertisement from its default router for
+     * ra_loss_intervals Advertisement Intervals (model/mn_nud.c); address =
+     * the router, value = ns since its last advertisement, value2 = the
+     * advertised interval in ms. */
+    REC_MOB_RA_LOST = 56,
+    /* Neighbor Unreachability Detection of that router ended; address = the
+     * router, value = 0 reachable (a solicited Neighbor Advertisement), 1
+     * unreachable (no answer to 3 probes), 2 abandoned (an advertisement
+     * arrived), value2 = probes sent. */
+    REC_MOB_ROUTER_NUD = 57,
 };
 
 /* Events in the life of an SA, for the sa_event table. */

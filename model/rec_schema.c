@@ -411,6 +411,14 @@ mob_label(enum rec_mob mob)
         return (struct label){"ra_solicited", "router got a router solicitation; address = its "
                                               "source, value = ns until the response, value2 = 1 "
                                               "when an advertisement already due is the response"};
+    case REC_MOB_RA_LOST:
+        return (struct label){"ra_lost", "no advertisement from the default router for the "
+                                         "configured number of Advertisement Intervals; value "
+                                         "= ns since the last, value2 = interval in ms"};
+    case REC_MOB_ROUTER_NUD:
+        return (struct label){"router_nud", "unreachability detection of the default router "
+                                            "ended; value = 0 reachable, 1 unreachable, "
+                                            "2 abandoned, value2 = probes"};
     }
     return (struct label){NULL, NULL};
 }

@@ -107,6 +107,7 @@ struct params {
     double min_delay_between_ras_ms;
     double max_ra_delay_ms;
     bool adv_interval_option;
+    uint64_t ra_loss_intervals;
     double prefix_change_s;
     const char *encryption;
     const char *tunnel_esp;
@@ -177,6 +178,7 @@ static struct params P = {
     .min_delay_between_ras_ms = 3000,
     .max_ra_delay_ms = 500,
     .adv_interval_option = true,
+    .ra_loss_intervals = 0,
     .prefix_change_s = 0,
     .encryption = "aes-cbc",
     .tunnel_esp = "rr",
@@ -298,6 +300,10 @@ static const struct cmdline_option OPTIONS[] = {
     {"advIntervalOption", CMDLINE_BOOL, &P.adv_interval_option, NULL, 0, 1,
      "with --radvd=model, advertisements carry the Advertisement Interval option (RFC 6275 "
      "section 7.3)"},
+    {"raLossIntervals", CMDLINE_UINT, &P.ra_loss_intervals, NULL, 0, 100,
+     "with --radvd=model, the mobile node takes its router for lost after this many "
+     "Advertisement Intervals without an advertisement, probes it with neighbor "
+     "unreachability detection and, with --routerSolicitation, solicits; 0 never does"},
     {"prefixChangeAt", CMDLINE_DOUBLE, &P.prefix_change_s, "s", 0, 1e6,
      "simulated time at which the home agent changes its home prefix lifetimes to valid 7200 s "
      "and preferred 3600 s and sends unsolicited Mobile Prefix Advertisements; 0 never changes "
@@ -507,6 +513,8 @@ validate_router_discovery(void)
         unused = "--maxRaDelay";
     else if (!model && !P.adv_interval_option)
         unused = "--advIntervalOption";
+    else if (!model && P.ra_loss_intervals != 0)
+        unused = "--raLossIntervals";
     if (unused) {
         fprintf(stderr,
                 "mip6sec-handoff: %s acts only with --radvd=model; add it or leave %s out\n",
@@ -516,6 +524,11 @@ validate_router_discovery(void)
     if (!P.router_solicitation && P.rs_max_delay_ms != 1000) {
         fprintf(stderr, "mip6sec-handoff: --rsMaxDelay acts only with --routerSolicitation=true; "
                         "add it or leave --rsMaxDelay out\n");
+        return false;
+    }
+    if (P.ra_loss_intervals != 0 && !P.adv_interval_option) {
+        fprintf(stderr, "mip6sec-handoff: --raLossIntervals needs the Advertisement Interval "
+                        "option; leave out --advIntervalOption=false\n");
         return false;
     }
     if (model) {
@@ -1054,6 +1067,7 @@ main(int argc, char **argv)
     mc.lifetime_s = (uint32_t)P.lifetime_s;
     mc.router_solicitation = P.router_solicitation;
     mc.rs_max_delay_ms = (uint32_t)P.rs_max_delay_ms;
+    mc.ra_loss_intervals = (uint32_t)P.ra_loss_intervals;
     mc.optimistic_dad = P.optimistic_dad;
     memcpy(mc.home_prefix, hc.home_prefix, 16);
     memcpy(mc.home_agent, hc.address, 16);

@@ -12,6 +12,9 @@
 #   detects each move within 40 ms of the link up;
 # - with RFC 4861's delays (up to 1 s before a solicitation), each
 #   solicitation leaves within 1 s of its link up, and the delays differ;
+# - with WiFi and --raLossIntervals=3, the mobile node notices the silence
+#   of its router before the station gives up on the access point, and
+#   probes the router (RFC 6275 section 11.5.1, RFC 4861 section 7.3.3);
 # - options that would have no effect are rejected.
 #
 # Usage: check_router_discovery.sh SCENARIO PING_PONG_TRACE OUTDIR
@@ -114,6 +117,31 @@ expect "each solicitation sent to all routers at its event" \
 		AND s.kind = 50 AND NOT EXISTS (SELECT 1 FROM packet_event p WHERE p.node = 0
 			AND p.kind = 1 AND p.icmp_type = 133 AND p.time_ns = s.time_ns)")" 0
 
+# ---- the watch on the default router, with WiFi ----
+
+# Out of its access point's range the station keeps its association until
+# 10 beacons are missed (about 1 s), but the advertisements stop at once:
+# after three 90 ms intervals the node records the loss and probes the
+# router, and the next router's advertisement ends the probing.
+"$scenario" --radvd=model --access=wifi --raLossIntervals=3 --output="$dir/loss.db" \
+	>"$dir/loss.log" 2>&1
+expect "exit status of the loss run" "$?" 0
+expect "losses, one before each disassociation" \
+	"$(query "$dir/loss.db" "SELECT count(*) FROM mobility_event l WHERE l.node = 0
+		AND l.kind = 56 AND l.value BETWEEN 270000000 AND 280000000 AND l.value2 = 90
+		AND EXISTS (SELECT 1 FROM mobility_event d WHERE d.node = 0 AND d.kind = 49
+			AND d.time_ns BETWEEN l.time_ns AND l.time_ns + 1000000000)")" 2
+expect "probes of the lost router, unicast to its link-local address" \
+	"$(query "$dir/loss.db" "SELECT count(*) FROM mobility_event l WHERE l.node = 0
+		AND l.kind = 56 AND EXISTS (SELECT 1 FROM packet_event p JOIN address a
+			ON a.id = p.dst WHERE p.node = 0 AND p.kind = 1 AND p.icmp_type = 135
+			AND a.text GLOB 'fe80::*' AND p.time_ns = l.time_ns)")" 2
+expect "probing abandoned at the next router's advertisement" \
+	"$(query "$dir/loss.db" "SELECT group_concat(value, ',') FROM mobility_event
+		WHERE node = 0 AND kind = 57")" "2,2"
+expect "no losses without the option: the default run" \
+	"$(query "$dir/ra.db" "SELECT count(*) FROM mobility_event WHERE kind IN (56, 57)")" 0
+
 # ---- options that would have no effect ----
 
 "$scenario" --maxRaDelay=20 --output="$dir/bad1.db" >"$dir/bad1.log" 2>&1
@@ -125,6 +153,8 @@ expect "--rsMaxDelay without --routerSolicitation: exit status" "$?" 2
 "$scenario" --radvd=quagga --output="$dir/bad3.db" >"$dir/bad3.log" 2>&1
 expect "--radvd=quagga: exit status" "$?" 2
 expect "--radvd=quagga: message names the value" "$(grep -c "'quagga' for --radvd" "$dir/bad3.log")" 1
+"$scenario" --raLossIntervals=3 --output="$dir/bad4.db" >"$dir/bad4.log" 2>&1
+expect "--raLossIntervals without --radvd=model: exit status" "$?" 2
 expect "no database from rejected options" "$(ls "$dir"/bad*.db 2>/dev/null | wc -l)" 0
 
 echo "$passed passed, $failed failed"

@@ -272,7 +272,7 @@ events_read_back(void)
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 24", "esp_replay");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 35", "ike_no_proposal");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 36", "home_address_defended");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 55);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 57);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 41", "ike_sa_up");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 46", "rekey_done");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 48", "wifi_assoc");
@@ -283,6 +283,8 @@ events_read_back(void)
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 53", "coa_optimistic");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 54", "coa_dad_done");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 55", "ra_solicited");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 56", "ra_lost");
+    CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 57", "router_nud");
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM sa_event_kind"), 5);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 32", "mps_sent");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 35", "mps_received");
