@@ -133,7 +133,8 @@ def build(bld):
         scenario = bld.create_ns3_program('mip6sec-handoff', ['mip6sec'])
         scenario.features += ' c'
         scenario.includes = ['scenarios', 'model', 'shim']
-        scenario.source = ['scenarios/handoff.c', 'scenarios/cmdline.c', 'scenarios/traffic.c']
+        scenario.source = ['scenarios/handoff.c', 'scenarios/handoff_options.c',
+                           'scenarios/cmdline.c', 'scenarios/traffic.c']
         attack = bld.create_ns3_program('mip6sec-attack', ['mip6sec'])
         attack.features += ' c'
         attack.includes = ['scenarios', 'model', 'shim']
