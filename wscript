@@ -146,3 +146,5 @@ def build(bld):
         campus.source = ['scenarios/campus.c', 'scenarios/cmdline.c']
         analysis = bld(features='c cprogram', target='mip6sec-analysis',
                        source=['analysis/analysis.c'], use=['GSL', 'SQLITE3'])
+        plot = bld(features='c cprogram', target='mip6sec-plot',
+                   source=['analysis/plot.c'], use=['SQLITE3'])

@@ -1,0 +1,482 @@
+/*
+ * plot.c - mip6sec-plot: pictures of one run, for papers.  Each plot is
+ * a data file, a gnuplot script that reads it, and the PNG, SVG and PDF
+ * pictures that gnuplot makes from them.  All go to one folder, so that
+ * a user can restyle the script and render it again with `gnuplot NAME.gp`.
+ *
+ *   timeline    UDP sequence numbers sent by the correspondent and
+ *               delivered at the mobile node over time, with the handoff
+ *               milestones marked: losses show as gaps, reordering as
+ *               steps back.
+ *   throughput  bytes delivered at the mobile node per time bin, every
+ *               protocol, with link down and registration marked.
+ *   rekey       the mobile node's SAs as bars from install to removal,
+ *               with rekey starts and ends and registrations marked.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#define PROGRAM "mip6sec-plot"
+#define NS_PER_S 1e9
+
+/* Mobility event kinds (docs/database.md). */
+enum {
+    KIND_LINK_DOWN = 1,
+    KIND_MOVEMENT = 3,
+    KIND_COA_READY = 4,
+    KIND_BU_SENT = 5,
+    KIND_BA_RECEIVED = 6,
+    KIND_REGISTERED = 14,
+    KIND_REKEY_START = 45,
+    KIND_REKEY_DONE = 46,
+    KIND_COA_OPTIMISTIC = 53,
+};
+
+/* Packet event kinds. */
+enum { EVENT_SEND = 1, EVENT_DELIVER = 4 };
+
+struct options {
+    const char *command;
+    const char *db_path;
+    const char *out_dir;
+    long handoff;    /* timeline around this handoff (from 1); 0 = the whole run */
+    double window_s; /* seconds shown before and after that handoff */
+    double bin_s;    /* throughput bin */
+    long node;       /* the mobile node; -1 = the node named mn */
+};
+
+struct plot {
+    sqlite3 *db;
+    const struct options *o;
+    int64_t node;
+    char name[64];
+    FILE *data;
+    FILE *script;
+};
+
+_Noreturn static void
+die_sqlite(struct plot *p, const char *what)
+{
+    fprintf(stderr, PROGRAM ": %s: %s failed: %s\n", p->o->db_path, what, sqlite3_errmsg(p->db));
+    exit(2);
+}
+
+static sqlite3_stmt *
+prepare(struct plot *p, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(p->db, sql, -1, &st, NULL) != SQLITE_OK)
+        die_sqlite(p, "a query");
+    return st;
+}
+
+/* The mobile node: --node, or the node named mn, or the first node with a link_down. */
+static int64_t
+find_mobile_node(struct plot *p)
+{
+    if (p->o->node >= 0)
+        return p->o->node;
+    sqlite3_stmt *st = prepare(p, "SELECT id FROM node WHERE name = 'mn' UNION ALL "
+                                  "SELECT min(node) FROM mobility_event WHERE kind = 1 LIMIT 1");
+    int64_t node = -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        node = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (node < 0) {
+        fprintf(stderr,
+                PROGRAM ": %s has no node named mn and no link_down event; give the mobile "
+                        "node with --node=ID\n",
+                p->o->db_path);
+        exit(2);
+    }
+    return node;
+}
+
+static FILE *
+open_out(struct plot *p, const char *suffix)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.%s", p->o->out_dir, p->name, suffix);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, PROGRAM ": cannot write %s: %s; give a writable folder with --out\n", path,
+                strerror(errno));
+        exit(1);
+    }
+    return f;
+}
+
+static void
+begin(struct plot *p, const char *name)
+{
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->data = open_out(p, "dat");
+    p->script = open_out(p, "gp");
+    fprintf(p->data, "# %s of %s, written by " PROGRAM "\n", name, p->o->db_path);
+    fprintf(p->script,
+            "# %s of %s, written by " PROGRAM ".\n"
+            "# Edit and render again with: gnuplot %s.gp (it writes %s.png, .svg, .pdf)\n"
+            "set datafile separator whitespace\n"
+            "set grid lc rgb '#dddddd'\n"
+            "set key outside right top vertical noenhanced font ',11' spacing 1.2\n",
+            name, p->o->db_path, name, name);
+}
+
+/* Mark the mobile node's events of a kind as dashed vertical lines, and
+ * name them once in the key through legend, which the plot command ends
+ * with. */
+static void
+mark_events(struct plot *p, int kind, const char *label, const char *colour, double from_s,
+            double to_s, char *legend, size_t legend_len)
+{
+    sqlite3_stmt *st = prepare(p, "SELECT time_ns FROM mobility_event WHERE node = ? AND kind = ? "
+                                  "ORDER BY time_ns");
+    sqlite3_bind_int64(st, 1, p->node);
+    sqlite3_bind_int(st, 2, kind);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        double t = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
+        if (t < from_s || t > to_s)
+            continue;
+        fprintf(p->script,
+                "set arrow from %.9f, graph 0 to %.9f, graph 1 nohead lc rgb '%s' dt 2 lw 2\n", t,
+                t, colour);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (n > 0) {
+        size_t used = strlen(legend);
+        snprintf(legend + used, legend_len - used,
+                 ", NaN with lines dt 2 lw 2 lc rgb '%s' title '%s'", colour, label);
+    }
+}
+
+/* Write the plot command as a macro, render it three times and close the files. */
+static void
+finish(struct plot *p, const char *plot_command)
+{
+    fprintf(p->script,
+            "plotcmd = \"%s\"\n"
+            "set terminal pngcairo size 1200,700 font ',16' noenhanced\n"
+            "set output '%s.png'\n@plotcmd\n"
+            "set terminal svg size 1000,580 font 'sans,14' noenhanced\n"
+            "set output '%s.svg'\n@plotcmd\n"
+            "set terminal pdfcairo size 6in,3.6in font ',10' noenhanced\n"
+            "set output '%s.pdf'\n@plotcmd\n"
+            "set output\n",
+            plot_command, p->name, p->name, p->name);
+    if (fclose(p->data) != 0 || fclose(p->script) != 0) {
+        fprintf(stderr, PROGRAM ": writing %s/%s failed: %s\n", p->o->out_dir, p->name,
+                strerror(errno));
+        exit(1);
+    }
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        char script[96];
+        snprintf(script, sizeof script, "%s.gp", p->name);
+        if (chdir(p->o->out_dir) != 0)
+            _exit(126);
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        fprintf(stderr,
+                PROGRAM ": gnuplot %s for %s/%s.gp; %s. The data and the script are in %s\n",
+                code == 127 ? "was not found" : "failed", p->o->out_dir, p->name,
+                code == 127 ? "install gnuplot-nox" : "read its messages above", p->o->out_dir);
+        exit(1);
+    }
+    printf("%s/%s.png, .svg and .pdf (data %s.dat, script %s.gp)\n", p->o->out_dir, p->name,
+           p->name, p->name);
+}
+
+/* The time span of the plot: the whole run, or a window around one handoff. */
+static void
+time_span(struct plot *p, double *from_s, double *to_s)
+{
+    sqlite3_stmt *st = prepare(p, "SELECT min(time_ns), max(time_ns) FROM packet_event");
+    *from_s = 0;
+    *to_s = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *to_s = (double)sqlite3_column_int64(st, 1) / NS_PER_S;
+    sqlite3_finalize(st);
+    if (p->o->handoff <= 0)
+        return;
+
+    st = prepare(p, "SELECT time_ns FROM mobility_event WHERE node = ? AND kind = 1 "
+                    "ORDER BY time_ns LIMIT 1 OFFSET ?");
+    sqlite3_bind_int64(st, 1, p->node);
+    sqlite3_bind_int64(st, 2, p->o->handoff - 1);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        fprintf(stderr,
+                PROGRAM ": %s has no handoff %ld of node %" PRId64
+                        " (no such link_down); give a smaller --handoff\n",
+                p->o->db_path, p->o->handoff, p->node);
+        exit(2);
+    }
+    double down = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
+    sqlite3_finalize(st);
+    *from_s = down - p->o->window_s;
+    *to_s = down + p->o->window_s;
+}
+
+static void
+plot_timeline(struct plot *p)
+{
+    double from_s, to_s;
+    time_span(p, &from_s, &to_s);
+    begin(p, p->o->handoff > 0 ? "timeline-handoff" : "timeline");
+
+    /* Block 0: datagrams the other nodes sent; block 1: those the mobile node got. */
+    static const char *const blocks[] = {
+        "SELECT time_ns, app_seq FROM packet_event WHERE kind = 1 AND node != ?1 "
+        "AND app_seq IS NOT NULL AND protocol = 17 AND time_ns BETWEEN ?2 AND ?3 "
+        "ORDER BY time_ns",
+        "SELECT time_ns, app_seq FROM packet_event WHERE kind = 4 AND node = ?1 "
+        "AND app_seq IS NOT NULL AND time_ns BETWEEN ?2 AND ?3 ORDER BY time_ns",
+    };
+    long counts[2] = {0, 0};
+    for (int b = 0; b < 2; b++) {
+        sqlite3_stmt *st = prepare(p, blocks[b]);
+        sqlite3_bind_int64(st, 1, p->node);
+        sqlite3_bind_int64(st, 2, (int64_t)(from_s * NS_PER_S));
+        sqlite3_bind_int64(st, 3, (int64_t)(to_s * NS_PER_S));
+        fprintf(p->data, "%s# time_s sequence_number (%s)\n", b ? "\n\n" : "",
+                b ? "delivered at the mobile node" : "sent by the correspondent");
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            fprintf(p->data, "%.9f %lld\n", (double)sqlite3_column_int64(st, 0) / NS_PER_S,
+                    (long long)sqlite3_column_int64(st, 1));
+            counts[b]++;
+        }
+        sqlite3_finalize(st);
+    }
+    if (counts[0] == 0 && counts[1] == 0) {
+        fprintf(stderr,
+                PROGRAM ": %s has no UDP datagrams with sequence numbers in %.3f-%.3f s; the "
+                        "timeline needs UDP traffic (--traffic=udp)\n",
+                p->o->db_path, from_s, to_s);
+        exit(2);
+    }
+
+    char handoff_text[64] = "";
+    if (p->o->handoff > 0)
+        snprintf(handoff_text, sizeof handoff_text, " around handoff %ld", p->o->handoff);
+    fprintf(p->script,
+            "set title 'UDP datagrams of node %" PRId64 "%s'\n"
+            "set xlabel 'simulated time (s)'\nset ylabel 'UDP sequence number'\n"
+            "set xrange [%.6f:%.6f]\n",
+            p->node, handoff_text, from_s, to_s);
+    char legend[1024] = "";
+    mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", from_s, to_s, legend, sizeof legend);
+    mark_events(p, KIND_MOVEMENT, "movement detected", "#e07000", from_s, to_s, legend,
+                sizeof legend);
+    mark_events(p, KIND_COA_READY, "care-of address ready", "#a0a000", from_s, to_s, legend,
+                sizeof legend);
+    mark_events(p, KIND_COA_OPTIMISTIC, "care-of address in optimistic use", "#a0a000", from_s,
+                to_s, legend, sizeof legend);
+    mark_events(p, KIND_BU_SENT, "BU sent", "#8000c0", from_s, to_s, legend, sizeof legend);
+    mark_events(p, KIND_BA_RECEIVED, "BA received", "#008000", from_s, to_s, legend, sizeof legend);
+    char command[2048];
+    snprintf(command, sizeof command,
+             "plot '%s.dat' index 0 using 1:2 with points pt 7 ps 0.4 lc rgb '#aaaaaa' "
+             "title 'sent by the correspondent', '' index 1 using 1:2 with points pt 7 ps 0.4 "
+             "lc rgb '#0060c0' title 'delivered at the mobile node'%s",
+             p->name, legend);
+    finish(p, command);
+}
+
+static void
+plot_throughput(struct plot *p)
+{
+    begin(p, "throughput");
+    int64_t bin_ns = (int64_t)(p->o->bin_s * NS_PER_S);
+    sqlite3_stmt *st =
+        prepare(p, "SELECT time_ns / ?2, sum(size) FROM packet_event WHERE kind = 4 AND "
+                   "node = ?1 GROUP BY 1 ORDER BY 1");
+    sqlite3_bind_int64(st, 1, p->node);
+    sqlite3_bind_int64(st, 2, bin_ns);
+    fprintf(p->data, "# bin_start_s Mbit_per_s (bytes delivered at the mobile node, %.3f s bins)\n",
+            p->o->bin_s);
+    int64_t next = 0;
+    long rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t bin = sqlite3_column_int64(st, 0);
+        for (; next < bin; next++) /* bins without a delivery */
+            fprintf(p->data, "%.6f 0\n", (double)next * p->o->bin_s);
+        double mbps = (double)sqlite3_column_int64(st, 1) * 8 / p->o->bin_s / 1e6;
+        fprintf(p->data, "%.6f %.6f\n", (double)bin * p->o->bin_s, mbps);
+        next = bin + 1;
+        rows++;
+    }
+    sqlite3_finalize(st);
+    if (rows == 0) {
+        fprintf(stderr, PROGRAM ": %s: node %" PRId64 " had nothing delivered\n", p->o->db_path,
+                p->node);
+        exit(2);
+    }
+    fprintf(p->script,
+            "set title 'Throughput at node %" PRId64 " (%.3f s bins)'\n"
+            "set xlabel 'simulated time (s)'\nset ylabel 'delivered (Mbit/s)'\n"
+            "set yrange [0:*]\n",
+            p->node, p->o->bin_s);
+    char legend[512] = "", command[1024];
+    mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_REGISTERED, "registered", "#008000", -1, 1e12, legend, sizeof legend);
+    snprintf(command, sizeof command,
+             "plot 'throughput.dat' using 1:2 with steps lw 2 lc rgb '#0060c0' "
+             "title 'delivered, all protocols'%s",
+             legend);
+    finish(p, command);
+}
+
+static void
+plot_rekey(struct plot *p)
+{
+    begin(p, "rekey");
+    sqlite3_stmt *st =
+        prepare(p, "SELECT spi, direction, coalesce(name, ''), installed_ns, "
+                   "coalesce(removed_ns, (SELECT max(time_ns) FROM packet_event)) "
+                   "FROM sa_lifetimes_v WHERE node = ? ORDER BY name, direction, installed_ns");
+    sqlite3_bind_int64(st, 1, p->node);
+    fprintf(p->data, "# row installed_s removed_s spi direction name\n");
+    long rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        fprintf(p->data, "%ld %.9f %.9f 0x%08" PRIx64 " %s %s\n", rows,
+                (double)sqlite3_column_int64(st, 3) / NS_PER_S,
+                (double)sqlite3_column_int64(st, 4) / NS_PER_S,
+                (uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                *(const char *)sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2)
+                                                          : "-");
+    }
+    sqlite3_finalize(st);
+    if (rows == 0) {
+        fprintf(stderr,
+                PROGRAM ": %s has no SA events for node %" PRId64
+                        "; run the scenario with --keying=ikev2 or ikev1 and SA lifetimes "
+                        "(--saSoftLifetime) to get rekeys\n",
+                p->o->db_path, p->node);
+        exit(2);
+    }
+    fprintf(p->script,
+            "set title 'SAs of node %" PRId64 " over time'\n"
+            "set xlabel 'simulated time (s)'\nset ylabel ''\n"
+            "set yrange [0:%ld]\nset ytics 1 font ',8'\n",
+            p->node, rows + 1);
+    char legend[512] = "", command[1024];
+    mark_events(p, KIND_REKEY_START, "rekey started", "#e07000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_REKEY_DONE, "rekey done", "#008000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_REGISTERED, "registered", "#c00000", -1, 1e12, legend, sizeof legend);
+    snprintf(command, sizeof command,
+             "plot 'rekey.dat' using 2:1:2:3:ytic(sprintf('%%s %%s %%s', strcol(6), strcol(5), "
+             "strcol(4))) with xerrorbars pt 7 ps 0.5 lw 3 lc rgb '#0060c0' "
+             "title 'SA from install to removal'%s",
+             legend);
+    finish(p, command);
+}
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: " PROGRAM " timeline|throughput|rekey RUN.db [--out=DIR] [--node=ID]\n"
+            "                    [--handoff=N --window=S] [--bin=S]\n"
+            "Draw one run with gnuplot as PNG, SVG and PDF, next to the data and script.\n"
+            "  timeline    UDP sequence numbers sent and delivered, handoff milestones marked;\n"
+            "              --handoff=N zooms to the Nth handoff, --window seconds each side (1)\n"
+            "  throughput  bytes delivered at the mobile node per --bin seconds (0.1)\n"
+            "  rekey       the mobile node's SAs from install to removal, rekeys marked\n"
+            "  --out=DIR   where the files go (default: the current folder)\n"
+            "  --node=ID   the mobile node (default: the node named mn)\n");
+}
+
+/* Read the value of a numeric option within [min, max]; exits with a message on bad input. */
+static double
+number_option(const char *arg, const char *name, double min, double max)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v >= min && v <= max)) {
+        fprintf(stderr, PROGRAM ": invalid value '%s' for --%s: use a number from %.15g to %.15g\n",
+                arg, name, min, max);
+        exit(2);
+    }
+    return v;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct options o = {.out_dir = ".", .window_s = 1, .bin_s = 0.1, .node = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strncmp(a, "--out=", 6)) {
+            o.out_dir = a + 6;
+        } else if (!strncmp(a, "--handoff=", 10)) {
+            o.handoff = (long)number_option(a + 10, "handoff", 1, 1e6);
+        } else if (!strncmp(a, "--window=", 9)) {
+            o.window_s = number_option(a + 9, "window", 0.001, 1e6);
+        } else if (!strncmp(a, "--bin=", 6)) {
+            o.bin_s = number_option(a + 6, "bin", 0.001, 1e6);
+        } else if (!strncmp(a, "--node=", 7)) {
+            o.node = (long)number_option(a + 7, "node", 0, 4294967295.0);
+        } else if (a[0] == '-') {
+            fprintf(stderr, PROGRAM ": unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!o.command) {
+            o.command = a;
+        } else if (!o.db_path) {
+            o.db_path = a;
+        } else {
+            fprintf(stderr, PROGRAM ": unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!o.command || !o.db_path) {
+        usage(stderr);
+        return 2;
+    }
+    void (*draw)(struct plot *) = !strcmp(o.command, "timeline")     ? plot_timeline
+                                  : !strcmp(o.command, "throughput") ? plot_throughput
+                                  : !strcmp(o.command, "rekey")      ? plot_rekey
+                                                                     : NULL;
+    if (!draw) {
+        fprintf(stderr, PROGRAM ": unknown plot '%s': use timeline, throughput or rekey\n",
+                o.command);
+        return 2;
+    }
+    struct stat sb;
+    if (stat(o.out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, PROGRAM ": --out=%s is not a folder; create it first\n", o.out_dir);
+        return 2;
+    }
+
+    struct plot p = {.o = &o};
+    if (sqlite3_open_v2(o.db_path, &p.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, PROGRAM ": cannot open %s: %s; give a run database\n", o.db_path,
+                p.db ? sqlite3_errmsg(p.db) : "out of memory");
+        return 2;
+    }
+    p.node = find_mobile_node(&p);
+    draw(&p);
+    sqlite3_close(p.db);
+    return 0;
+}

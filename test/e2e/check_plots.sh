@@ -1,0 +1,97 @@
+#!/bin/sh
+# Draw the plots of mip6sec-plot from real runs and check what they
+# contain: the data files hold exactly the recorded datagrams and SAs,
+# the scripts mark every handoff milestone, and gnuplot wrote a PNG, an
+# SVG and a PDF of each.  Bad arguments exit 2 with a message.
+# Usage: check_plots.sh SCENARIO PLOT OUTDIR
+set -u
+scenario=$1
+plot=$2
+dir=$3
+passed=0
+failed=0
+
+expect() {
+	if [ "$2" = "$3" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL $1: got '$2', expected '$3'"
+	fi
+}
+
+query() {
+	sqlite3 -batch -noheader "$1" "$2"
+}
+
+# The first bytes of each picture: PNG signature, PDF header, SVG element.
+pictures_ok() {
+	png=$(head -c 4 "$1.png" | od -An -tx1 | tr -d ' \n')
+	pdf=$(head -c 5 "$1.pdf")
+	svg=$(grep -c '<svg' "$1.svg")
+	echo "$png $pdf $svg"
+}
+
+rm -rf "$dir"
+mkdir -p "$dir/out"
+"$scenario" --duration=20 --output="$dir/udp.db" >"$dir/udp.log" 2>&1
+expect "UDP run exit status" "$?" 0
+"$scenario" --duration=20 --keying=ikev2 --saSoftLifetime=6 --saHardLifetime=8 \
+	--output="$dir/ike.db" >"$dir/ike.log" 2>&1
+expect "IKEv2 run exit status" "$?" 0
+
+# ---- timeline of the whole run and around the first handoff ----
+"$plot" timeline "$dir/udp.db" --out="$dir/out" >"$dir/timeline.log" 2>&1
+expect "timeline exit status" "$?" 0
+expect "timeline pictures" "$(pictures_ok "$dir/out/timeline")" "89504e47 %PDF- 1"
+# Block 1 of the data holds the datagrams delivered at the mobile node.
+expect "timeline deliveries" \
+	"$(awk '/^#.*delivered/ {b = 1; next} b && NF == 2 {n++} END {print n}' \
+		"$dir/out/timeline.dat")" \
+	"$(query "$dir/udp.db" "SELECT count(*) FROM packet_event WHERE node = 0 AND kind = 4
+		AND app_seq IS NOT NULL")"
+expect "timeline marks every link down, movement, BU and BA" \
+	"$(grep -c '^set arrow' "$dir/out/timeline.gp")" \
+	"$(query "$dir/udp.db" "SELECT count(*) FROM mobility_event WHERE node = 0
+		AND kind IN (1, 3, 4, 5, 6)")"
+"$plot" timeline "$dir/udp.db" --out="$dir/out" --handoff=2 --window=0.5 >/dev/null 2>&1
+expect "zoomed timeline exit status" "$?" 0
+expect "zoomed timeline pictures" "$(pictures_ok "$dir/out/timeline-handoff")" "89504e47 %PDF- 1"
+expect "zoomed timeline stays within 0.5 s of the second link down" \
+	"$(awk -v down="$(query "$dir/udp.db" "SELECT time_ns / 1e9 FROM mobility_event
+		WHERE node = 0 AND kind = 1 ORDER BY time_ns LIMIT 1 OFFSET 1")" \
+		'NF == 2 && $1 !~ /^#/ && ($1 < down - 0.5 || $1 > down + 0.5) {n++}
+		END {print n + 0}' "$dir/out/timeline-handoff.dat")" 0
+
+# ---- throughput ----
+"$plot" throughput "$dir/udp.db" --out="$dir/out" --bin=0.5 >/dev/null 2>&1
+expect "throughput exit status" "$?" 0
+expect "throughput pictures" "$(pictures_ok "$dir/out/throughput")" "89504e47 %PDF- 1"
+expect "throughput bytes match the deliveries" \
+	"$(awk 'NF == 2 && $1 !~ /^#/ {s += $2 * 1e6 * 0.5 / 8} END {printf "%.0f", s}' \
+		"$dir/out/throughput.dat")" \
+	"$(query "$dir/udp.db" "SELECT sum(size) FROM packet_event WHERE node = 0 AND kind = 4")"
+
+# ---- rekey ----
+"$plot" rekey "$dir/ike.db" --out="$dir/out" >/dev/null 2>&1
+expect "rekey exit status" "$?" 0
+expect "rekey pictures" "$(pictures_ok "$dir/out/rekey")" "89504e47 %PDF- 1"
+expect "rekey bars, one per SA of the mobile node" \
+	"$(grep -c '^[0-9]' "$dir/out/rekey.dat")" \
+	"$(query "$dir/ike.db" "SELECT count(*) FROM sa_lifetimes_v WHERE node = 0")"
+
+# ---- bad arguments ----
+"$plot" rekey "$dir/udp.db" --out="$dir/out" >"$dir/bad1.log" 2>&1
+expect "rekey of a run without SA events: exit status" "$?" 2
+expect "rekey of a run without SA events: says how to get them" \
+	"$(grep -c 'keying=ikev2' "$dir/bad1.log")" 1
+"$plot" timeline "$dir/udp.db" --out="$dir/missing" >"$dir/bad2.log" 2>&1
+expect "--out that is not a folder: exit status" "$?" 2
+"$plot" timeline "$dir/udp.db" --out="$dir/out" --handoff=9 >"$dir/bad3.log" 2>&1
+expect "--handoff=9 with two handoffs: exit status" "$?" 2
+expect "--handoff=9: message names it" "$(grep -c 'no handoff 9' "$dir/bad3.log")" 1
+"$plot" histogram "$dir/udp.db" >"$dir/bad4.log" 2>&1
+expect "unknown plot: exit status" "$?" 2
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
