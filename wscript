@@ -145,6 +145,13 @@ def build(bld):
         campus.includes = ['scenarios', 'model', 'shim']
         campus.source = ['scenarios/campus.c', 'scenarios/cmdline.c']
         analysis = bld(features='c cprogram', target='mip6sec-analysis',
-                       source=['analysis/analysis.c'], use=['GSL', 'SQLITE3'])
+                       source=['analysis/analysis.c', 'analysis/campaign_report.c',
+                               'analysis/handoffs.c', 'analysis/campaign_stats.c'],
+                       includes=['analysis'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
                    source=['analysis/plot.c'], use=['SQLITE3'])
+        campaign = bld(features='c cprogram', target='mip6sec-campaign',
+                       source=['analysis/campaign.c', 'analysis/campaign_file.c',
+                               'analysis/campaign_run.c', 'analysis/campaign_merge.c',
+                               'analysis/handoffs.c', 'analysis/campaign_stats.c'],
+                       includes=['analysis'], use=['GSL', 'SQLITE3'])

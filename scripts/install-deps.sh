@@ -6,8 +6,16 @@ set -eu
 
 # clang and libclang-rt-14-dev give libFuzzer and the sanitizer runtimes
 # for scripts/fuzz-smoke.sh; clang alone only recommends the latter.
+# slurmctld, slurmd, slurm-client and munge are for scripts/slurm-cluster.sh
+# and the Slurm end-to-end test.  Debian's slurmctld and slurmd services
+# start only when /etc/slurm/slurm.conf exists, which nothing here writes,
+# so a fresh install leaves the test cluster's ports free.  The system munged
+# that the munge package may start uses /run/munge, and the test cluster
+# runs its own munged under its state folder.  iproute2 gives ss, which
+# checks that the cluster listens on loopback only.
 packages="build-essential cmake pkg-config libns3-dev libgsl-dev \
-libsqlite3-dev sqlite3 libssl-dev tshark gnuplot-nox clang libclang-rt-14-dev jq"
+libsqlite3-dev sqlite3 libssl-dev tshark gnuplot-nox clang libclang-rt-14-dev jq \
+slurmctld slurmd slurm-client munge iproute2"
 
 missing=""
 for pkg in $packages; do

@@ -1,0 +1,213 @@
+/*
+ * campaign.c - mip6sec-campaign: run many replications of a scenario over
+ * a parameter grid, resume after an interruption, and merge the results
+ * into one campaign database.  docs/campaigns.md documents the campaign
+ * file and the commands.
+ *
+ * Usage: mip6sec-campaign run FILE --dir=DIR [--jobs=N]
+ *        mip6sec-campaign run-one FILE --dir=DIR --index=I
+ *        mip6sec-campaign count FILE
+ *        mip6sec-campaign merge FILE --dir=DIR --output=CAMPAIGN.db
+ *
+ * Exit status: enum campaign_exit in campaign_run.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "campaign_file.h"
+#include "campaign_merge.h"
+#include "campaign_run.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PROGRAM "mip6sec-campaign"
+
+struct options {
+    const char *command;
+    const char *file;
+    const char *dir;
+    const char *output;
+    unsigned long jobs;  /* 0: the number of online CPUs */
+    unsigned long index; /* run-one */
+    bool has_index;
+};
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: " PROGRAM " run FILE --dir=DIR [--jobs=N]\n"
+            "       " PROGRAM " run-one FILE --dir=DIR --index=I\n"
+            "       " PROGRAM " count FILE\n"
+            "       " PROGRAM " merge FILE --dir=DIR --output=CAMPAIGN.db\n"
+            "Run the scenario of a campaign file over its parameter grid and replications.\n"
+            "  run      run every run whose database in DIR is not complete, N at a time\n"
+            "           (default: the number of online CPUs); Ctrl-C stops them\n"
+            "  run-one  run only run I (0 to count - 1), e.g. as one task of a job array\n"
+            "  count    print the number of runs\n"
+            "  merge    write the configurations, runs and handoffs into one database\n"
+            "Each run writes DIR/config<C>-run<R>.db and its output to DIR/config<C>-run<R>.log.\n"
+            "See docs/campaigns.md for the campaign file format.\n");
+}
+
+/* Parse a whole number in [min, max] from text, or return false. */
+static bool
+parse_count(const char *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+    if (!*text || *text == '-' || *text == '+')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (*end || errno == ERANGE || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(CAMPAIGN_EXIT_OK);
+        } else if (strncmp(a, "--dir=", 6) == 0 && a[6]) {
+            o->dir = a + 6;
+        } else if (strncmp(a, "--output=", 9) == 0 && a[9]) {
+            o->output = a + 9;
+        } else if (strncmp(a, "--jobs=", 7) == 0) {
+            if (!parse_count(a + 7, 1, 4096, &o->jobs)) {
+                fprintf(stderr, PROGRAM ": invalid --jobs '%s': expected 1 to 4096\n", a + 7);
+                return CAMPAIGN_EXIT_USAGE;
+            }
+        } else if (strncmp(a, "--index=", 8) == 0) {
+            if (!parse_count(a + 8, 0, CAMPAIGN_MAX_RUNS, &o->index)) {
+                fprintf(stderr, PROGRAM ": invalid --index '%s': expected a run index from 0\n",
+                        a + 8);
+                return CAMPAIGN_EXIT_USAGE;
+            }
+            o->has_index = true;
+        } else if (a[0] == '-' || (o->command && o->file)) {
+            fprintf(stderr, PROGRAM ": unexpected argument '%s'\n", a);
+            usage(stderr);
+            return CAMPAIGN_EXIT_USAGE;
+        } else if (!o->command) {
+            o->command = a;
+        } else {
+            o->file = a;
+        }
+    }
+    if (!o->command || !o->file) {
+        usage(stderr);
+        return CAMPAIGN_EXIT_USAGE;
+    }
+    return CAMPAIGN_EXIT_OK;
+}
+
+/* Check the options each command needs; print what is missing. */
+static int
+check_options(const struct options *o)
+{
+    bool run = strcmp(o->command, "run") == 0, one = strcmp(o->command, "run-one") == 0;
+    bool merge = strcmp(o->command, "merge") == 0, count = strcmp(o->command, "count") == 0;
+    const char *missing = NULL;
+    if (!run && !one && !merge && !count) {
+        fprintf(stderr, PROGRAM ": unknown command '%s': expected run, run-one, count or merge\n",
+                o->command);
+        return CAMPAIGN_EXIT_USAGE;
+    }
+    if ((run || one || merge) && !o->dir)
+        missing = "--dir=DIR";
+    else if (one && !o->has_index)
+        missing = "--index=I";
+    else if (merge && !o->output)
+        missing = "--output=CAMPAIGN.db";
+    if (missing) {
+        fprintf(stderr, PROGRAM ": %s needs %s\n", o->command, missing);
+        return CAMPAIGN_EXIT_USAGE;
+    }
+    return CAMPAIGN_EXIT_OK;
+}
+
+/* Create dir and its missing parents, as mkdir -p does. */
+static bool
+make_directory(const char *dir)
+{
+    char *path = strdup(dir);
+    bool ok = path != NULL;
+    for (char *p = path + 1; ok && *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        ok = mkdir(path, 0777) == 0 || errno == EEXIST;
+        *p = '/';
+    }
+    if (ok)
+        ok = mkdir(path, 0777) == 0 || errno == EEXIST;
+    if (!ok)
+        fprintf(stderr, PROGRAM ": cannot create the directory %s: %s\n", dir, strerror(errno));
+    free(path);
+    return ok;
+}
+
+/* Check that the scenario can be executed before forking for each run. */
+static bool
+check_scenario(const struct campaign *c)
+{
+    if (!strchr(c->scenario, '/'))
+        return true; /* searched in PATH by execvp */
+    if (access(c->scenario, X_OK) == 0)
+        return true;
+    fprintf(stderr,
+            PROGRAM ": %s: scenario '%s' is not an executable file (%s); build it or fix the "
+                    "'scenario' line (a relative path starts at the current directory)\n",
+            c->path, c->scenario, strerror(errno));
+    return false;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct options o = {0};
+    int status = parse_options(argc, argv, &o);
+    if (status == CAMPAIGN_EXIT_OK)
+        status = check_options(&o);
+    if (status != CAMPAIGN_EXIT_OK)
+        return status;
+
+    struct campaign c;
+    char err[1024];
+    if (campaign_load(&c, o.file, err, sizeof err) != CAMPAIGN_OK) {
+        fprintf(stderr, PROGRAM ": %s\n", err);
+        return CAMPAIGN_EXIT_USAGE;
+    }
+
+    if (strcmp(o.command, "count") == 0) {
+        printf("%zu\n", c.run_count);
+    } else if (strcmp(o.command, "merge") == 0) {
+        status = campaign_merge(&c, o.dir, o.output);
+    } else if (!check_scenario(&c) || !make_directory(o.dir)) {
+        status = CAMPAIGN_EXIT_USAGE;
+    } else if (strcmp(o.command, "run-one") == 0) {
+        if (o.index >= c.run_count) {
+            fprintf(stderr, PROGRAM ": --index=%lu is out of range: %s has %zu runs (0 to %zu)\n",
+                    o.index, o.file, c.run_count, c.run_count - 1);
+            status = CAMPAIGN_EXIT_USAGE;
+        } else {
+            status = campaign_run_range(&c, o.dir, o.index, o.index + 1, 1);
+        }
+    } else {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned jobs = o.jobs ? (unsigned)o.jobs : (cpus > 0 ? (unsigned)cpus : 1);
+        status = campaign_run_range(&c, o.dir, 0, c.run_count, jobs);
+    }
+    campaign_free(&c);
+    return status;
+}

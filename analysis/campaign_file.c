@@ -1,0 +1,500 @@
+/* campaign_file.c - campaign file parser and run naming; see campaign_file.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "campaign_file.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Options the campaign sets itself for every run. */
+static const char *const reserved_options[] = {"seed", "run", "output", "RngSeed", "RngRun"};
+
+struct parser {
+    struct campaign *c;
+    const char *path;
+    size_t line;
+    char *err;
+    size_t err_size;
+    bool seen_scenario, seen_replications, seen_seed;
+};
+
+static enum campaign_status
+invalid(struct parser *p, const char *fmt, ...)
+{
+    int used = snprintf(p->err, p->err_size, "%s:%zu: ", p->path, p->line);
+    if (used >= 0 && (size_t)used < p->err_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->err + used, p->err_size - (size_t)used, fmt, ap);
+        va_end(ap);
+    }
+    return CAMPAIGN_INVALID;
+}
+
+static enum campaign_status
+no_memory(struct parser *p)
+{
+    snprintf(p->err, p->err_size, "%s: out of memory while reading the campaign file", p->path);
+    return CAMPAIGN_NO_MEMORY;
+}
+
+static bool
+is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+/* Trim whitespace from both ends of [*s, *s + *n). */
+static void
+trim(const char **s, size_t *n)
+{
+    while (*n > 0 && is_space(**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && is_space((*s)[*n - 1]))
+        (*n)--;
+}
+
+/* The next whitespace-separated token of [*s, end), or false at the end. */
+static bool
+next_token(const char **s, const char *end, const char **tok, size_t *tok_len)
+{
+    while (*s < end && is_space(**s))
+        (*s)++;
+    if (*s == end)
+        return false;
+    *tok = *s;
+    while (*s < end && !is_space(**s))
+        (*s)++;
+    *tok_len = (size_t)(*s - *tok);
+    return true;
+}
+
+/* An option name as ns-3's command line takes it: a letter, then letters, digits, '_', '-', ':' or
+ * '.'. */
+static bool
+valid_option_name(const char *s, size_t n)
+{
+    if (n == 0 || !isalpha((unsigned char)s[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("_-:.", s[i]))
+            return false;
+    return true;
+}
+
+static bool
+reserved(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof reserved_options / sizeof reserved_options[0]; i++)
+        if (strlen(reserved_options[i]) == n && memcmp(reserved_options[i], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* Length of the option name in a fixed token "--NAME=VALUE" or "--NAME". */
+static size_t
+option_name_length(const char *tok, size_t n)
+{
+    const char *eq = memchr(tok, '=', n);
+    return (eq ? (size_t)(eq - tok) : n) - 2;
+}
+
+static bool
+append(void *arrayp, size_t *count, size_t elem_size, const void *elem)
+{
+    void **array = arrayp;
+    void *grown = realloc(*array, (*count + 1) * elem_size);
+    if (!grown)
+        return false;
+    *array = grown;
+    memcpy((char *)grown + *count * elem_size, elem, elem_size);
+    (*count)++;
+    return true;
+}
+
+static enum campaign_status
+parse_number(struct parser *p, const char *key, const char *v, size_t n, unsigned long max,
+             unsigned long *out)
+{
+    char buf[32];
+    bool digits = n > 0 && n < sizeof buf;
+    for (size_t i = 0; digits && i < n; i++)
+        digits = isdigit((unsigned char)v[i]);
+    unsigned long value = 0;
+    if (digits) {
+        memcpy(buf, v, n);
+        buf[n] = '\0';
+        errno = 0;
+        value = strtoul(buf, NULL, 10);
+    }
+    if (!digits || errno == ERANGE || value < 1 || value > max)
+        return invalid(p, "invalid %s '%.*s': expected a whole number from 1 to %lu", key,
+                       (int)(n > 64 ? 64 : n), v, max);
+    *out = value;
+    return CAMPAIGN_OK;
+}
+
+static enum campaign_status
+parse_fixed(struct parser *p, const char *v, size_t n)
+{
+    const char *s = v, *end = v + n, *tok;
+    size_t len;
+    while (next_token(&s, end, &tok, &len)) {
+        if (len < 3 || tok[0] != '-' || tok[1] != '-' ||
+            !valid_option_name(tok + 2, option_name_length(tok, len)))
+            return invalid(p,
+                           "invalid fixed option '%.*s': write scenario options as "
+                           "--name=value, separated by spaces",
+                           (int)(len > 64 ? 64 : len), tok);
+        if (reserved(tok + 2, option_name_length(tok, len)))
+            return invalid(p,
+                           "fixed option '%.*s' is set by the campaign: use the 'seed' "
+                           "and 'replications' lines instead; --output is DIR/<run>.db",
+                           (int)(len > 64 ? 64 : len), tok);
+        char *copy = strndup(tok, len);
+        if (!copy || !append(&p->c->fixed, &p->c->fixed_count, sizeof copy, &copy)) {
+            free(copy);
+            return no_memory(p);
+        }
+    }
+    return CAMPAIGN_OK;
+}
+
+static enum campaign_status
+parse_grid(struct parser *p, const char *name, size_t name_len, const char *v, size_t n)
+{
+    struct campaign *c = p->c;
+    if (!valid_option_name(name, name_len))
+        return invalid(p,
+                       "invalid grid name '%.*s': expected one scenario option name "
+                       "without '--', as in 'grid speed = 5 10'",
+                       (int)(name_len > 64 ? 64 : name_len), name);
+    if (reserved(name, name_len))
+        return invalid(p,
+                       "grid '%.*s' is set by the campaign: use the 'seed' and "
+                       "'replications' lines instead",
+                       (int)name_len, name);
+    for (size_t g = 0; g < c->grid_count; g++)
+        if (strlen(c->grids[g].name) == name_len && memcmp(c->grids[g].name, name, name_len) == 0)
+            return invalid(p, "grid '%.*s' appears twice: put all its values on one line",
+                           (int)name_len, name);
+
+    struct campaign_grid grid = {.name = strndup(name, name_len)};
+    if (!grid.name || !append(&c->grids, &c->grid_count, sizeof grid, &grid)) {
+        free(grid.name);
+        return no_memory(p);
+    }
+    struct campaign_grid *g = &c->grids[c->grid_count - 1];
+
+    const char *s = v, *end = v + n, *tok;
+    size_t len;
+    while (next_token(&s, end, &tok, &len)) {
+        for (size_t i = 0; i < g->count; i++)
+            if (strlen(g->values[i]) == len && memcmp(g->values[i], tok, len) == 0)
+                return invalid(p, "grid '%s' has the value '%.*s' twice: list each value once",
+                               g->name, (int)(len > 64 ? 64 : len), tok);
+        char *copy = strndup(tok, len);
+        if (!copy || !append(&g->values, &g->count, sizeof copy, &copy)) {
+            free(copy);
+            return no_memory(p);
+        }
+    }
+    if (g->count == 0)
+        return invalid(p, "grid '%s' has no values: list them after '='", g->name);
+    return CAMPAIGN_OK;
+}
+
+/* Parse one line without its newline. */
+static enum campaign_status
+parse_line(struct parser *p, const char *s, size_t n)
+{
+    struct campaign *c = p->c;
+    trim(&s, &n);
+    if (n == 0 || s[0] == '#')
+        return CAMPAIGN_OK;
+    if (memchr(s, '\0', n))
+        return invalid(p, "the line contains a NUL byte: the campaign file must be text");
+
+    const char *eq = memchr(s, '=', n);
+    if (!eq)
+        return invalid(p,
+                       "missing '=' in '%.*s': write 'key = value' (keys: scenario, "
+                       "replications, seed, fixed, grid NAME)",
+                       (int)(n > 64 ? 64 : n), s);
+    const char *key = s, *value = eq + 1;
+    size_t key_len = (size_t)(eq - s), value_len = n - key_len - 1;
+    trim(&key, &key_len);
+    trim(&value, &value_len);
+
+    if (key_len > 4 && memcmp(key, "grid", 4) == 0 && is_space(key[4])) {
+        const char *name = key + 4;
+        size_t name_len = key_len - 4;
+        trim(&name, &name_len);
+        return parse_grid(p, name, name_len, value, value_len);
+    }
+    if (key_len == 5 && memcmp(key, "fixed", 5) == 0)
+        return parse_fixed(p, value, value_len);
+
+    bool *seen = NULL;
+    if (key_len == 8 && memcmp(key, "scenario", 8) == 0)
+        seen = &p->seen_scenario;
+    else if (key_len == 12 && memcmp(key, "replications", 12) == 0)
+        seen = &p->seen_replications;
+    else if (key_len == 4 && memcmp(key, "seed", 4) == 0)
+        seen = &p->seen_seed;
+    else
+        return invalid(p,
+                       "unknown key '%.*s': expected scenario, replications, seed, fixed "
+                       "or grid NAME",
+                       (int)(key_len > 64 ? 64 : key_len), key);
+    if (*seen)
+        return invalid(p, "'%.*s' appears twice: keep one line", (int)key_len, key);
+    *seen = true;
+    if (value_len == 0)
+        return invalid(p, "missing value after '%.*s ='", (int)key_len, key);
+
+    if (seen == &p->seen_replications)
+        return parse_number(p, "replications", value, value_len, CAMPAIGN_MAX_REPLICATIONS,
+                            &c->replications);
+    if (seen == &p->seen_seed)
+        return parse_number(p, "seed", value, value_len, 4294967295UL, &c->seed);
+
+    for (size_t i = 0; i < value_len; i++)
+        if (is_space(value[i]))
+            return invalid(p,
+                           "invalid scenario '%.*s': expected one program path without "
+                           "spaces; put options on a 'fixed' line",
+                           (int)(value_len > 64 ? 64 : value_len), value);
+    c->scenario = strndup(value, value_len);
+    return c->scenario ? CAMPAIGN_OK : no_memory(p);
+}
+
+/* Checks that need the whole file: the scenario line, grid names in fixed, the run count. */
+static enum campaign_status
+check_campaign(struct parser *p)
+{
+    struct campaign *c = p->c;
+    if (!p->seen_scenario) {
+        snprintf(p->err, p->err_size,
+                 "%s: missing scenario: add a line 'scenario = PROGRAM', e.g. "
+                 "'scenario = build/mip6sec-handoff'",
+                 p->path);
+        return CAMPAIGN_INVALID;
+    }
+    for (size_t g = 0; g < c->grid_count; g++) {
+        size_t name_len = strlen(c->grids[g].name);
+        for (size_t f = 0; f < c->fixed_count; f++) {
+            const char *opt = c->fixed[f];
+            if (option_name_length(opt, strlen(opt)) == name_len &&
+                memcmp(opt + 2, c->grids[g].name, name_len) == 0) {
+                snprintf(p->err, p->err_size,
+                         "%s: option --%s is both fixed ('%s') and a grid: remove one", p->path,
+                         c->grids[g].name, opt);
+                return CAMPAIGN_INVALID;
+            }
+        }
+    }
+
+    size_t configs = 1;
+    for (size_t g = 0; g < c->grid_count; g++) {
+        if (c->grids[g].count > CAMPAIGN_MAX_RUNS / configs) {
+            configs = CAMPAIGN_MAX_RUNS + 1;
+            break;
+        }
+        configs *= c->grids[g].count;
+    }
+    if (configs > CAMPAIGN_MAX_RUNS || c->replications > CAMPAIGN_MAX_RUNS / configs) {
+        snprintf(p->err, p->err_size,
+                 "%s: the campaign has more than %lu runs: use fewer grid values or "
+                 "replications, or split it into several campaigns",
+                 p->path, CAMPAIGN_MAX_RUNS);
+        return CAMPAIGN_INVALID;
+    }
+    c->config_count = configs;
+    c->run_count = configs * c->replications;
+    return CAMPAIGN_OK;
+}
+
+enum campaign_status
+campaign_parse(struct campaign *c, const char *path, const char *text, size_t len, char *err,
+               size_t err_size)
+{
+    memset(c, 0, sizeof *c);
+    c->replications = 1;
+    c->seed = 1;
+    struct parser p = {.c = c, .path = path, .err = err, .err_size = err_size};
+    enum campaign_status status = CAMPAIGN_OK;
+
+    c->path = strdup(path);
+    if (!c->path)
+        status = no_memory(&p);
+    const char *s = text, *end = text + len;
+    while (status == CAMPAIGN_OK && s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *line_end = nl ? nl : end;
+        p.line++;
+        status = parse_line(&p, s, (size_t)(line_end - s));
+        s = nl ? nl + 1 : end;
+    }
+    if (status == CAMPAIGN_OK)
+        status = check_campaign(&p);
+
+    if (status != CAMPAIGN_OK)
+        campaign_free(c);
+    return status;
+}
+
+enum campaign_status
+campaign_load(struct campaign *c, const char *path, char *err, size_t err_size)
+{
+    memset(c, 0, sizeof *c);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "%s: cannot open the campaign file: %s", path, strerror(errno));
+        return CAMPAIGN_IO_ERROR;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    enum campaign_status status = CAMPAIGN_OK;
+    for (;;) {
+        if (len == cap) {
+            char *grown = cap < (64u << 20) ? realloc(text, cap ? cap * 2 : 4096) : NULL;
+            if (!grown) {
+                snprintf(err, err_size,
+                         "%s: the campaign file is too large (64 MiB or more) or memory ran out",
+                         path);
+                status = CAMPAIGN_NO_MEMORY;
+                break;
+            }
+            text = grown;
+            cap = cap ? cap * 2 : 4096;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (status == CAMPAIGN_OK && ferror(f)) {
+        snprintf(err, err_size, "%s: cannot read the campaign file: %s", path, strerror(errno));
+        status = CAMPAIGN_IO_ERROR;
+    }
+    fclose(f);
+    if (status == CAMPAIGN_OK)
+        status = campaign_parse(c, path, text, len, err, err_size);
+    free(text);
+    return status;
+}
+
+void
+campaign_free(struct campaign *c)
+{
+    for (size_t g = 0; g < c->grid_count; g++) {
+        for (size_t i = 0; i < c->grids[g].count; i++)
+            free(c->grids[g].values[i]);
+        free(c->grids[g].values);
+        free(c->grids[g].name);
+    }
+    for (size_t f = 0; f < c->fixed_count; f++)
+        free(c->fixed[f]);
+    free(c->grids);
+    free(c->fixed);
+    free(c->scenario);
+    free(c->path);
+    memset(c, 0, sizeof *c);
+}
+
+void
+campaign_run_at(const struct campaign *c, size_t index, size_t *config, unsigned long *replication)
+{
+    *config = index / c->replications;
+    *replication = (unsigned long)(index % c->replications) + 1;
+}
+
+const char *
+campaign_value(const struct campaign *c, size_t config, size_t g)
+{
+    /* The last grid varies fastest, as in nested loops over the lines in file order. */
+    for (size_t later = c->grid_count; later-- > g + 1;)
+        config /= c->grids[later].count;
+    return c->grids[g].values[config % c->grids[g].count];
+}
+
+void
+campaign_run_name(size_t config, unsigned long replication, char *buf, size_t size)
+{
+    snprintf(buf, size, "config%zu-run%lu", config, replication);
+}
+
+char *
+campaign_label(const struct campaign *c, size_t config)
+{
+    if (c->grid_count == 0)
+        return strdup("(no grid)");
+    size_t size = 1;
+    for (size_t g = 0; g < c->grid_count; g++)
+        size += strlen(c->grids[g].name) + strlen(campaign_value(c, config, g)) + 2;
+    char *label = malloc(size);
+    if (!label)
+        return NULL;
+    size_t used = 0;
+    for (size_t g = 0; g < c->grid_count; g++)
+        used += (size_t)snprintf(label + used, size - used, "%s%s=%s", g ? " " : "",
+                                 c->grids[g].name, campaign_value(c, config, g));
+    return label;
+}
+
+void
+campaign_free_argv(char **argv)
+{
+    if (!argv)
+        return;
+    for (char **a = argv; *a; a++)
+        free(*a);
+    free(argv);
+}
+
+char **
+campaign_argv(const struct campaign *c, size_t config, unsigned long replication,
+              const char *db_path)
+{
+    size_t argc = 1 + c->fixed_count + c->grid_count + 3;
+    char **argv = calloc(argc + 1, sizeof *argv);
+    if (!argv)
+        return NULL;
+    size_t i = 0;
+    bool ok = (argv[i++] = strdup(c->scenario)) != NULL;
+    for (size_t f = 0; ok && f < c->fixed_count; f++)
+        ok = (argv[i++] = strdup(c->fixed[f])) != NULL;
+    for (size_t g = 0; ok && g < c->grid_count; g++) {
+        const char *value = campaign_value(c, config, g);
+        size_t size = strlen(c->grids[g].name) + strlen(value) + 4;
+        ok = (argv[i] = malloc(size)) != NULL;
+        if (ok)
+            snprintf(argv[i++], size, "--%s=%s", c->grids[g].name, value);
+    }
+    const char *formats[] = {"--seed=%lu", "--run=%lu"};
+    unsigned long values[] = {c->seed, replication};
+    for (size_t k = 0; ok && k < 2; k++) {
+        ok = (argv[i] = malloc(32)) != NULL;
+        if (ok)
+            snprintf(argv[i++], 32, formats[k], values[k]);
+    }
+    if (ok) {
+        size_t size = strlen(db_path) + sizeof "--output=";
+        ok = (argv[i] = malloc(size)) != NULL;
+        if (ok)
+            snprintf(argv[i++], size, "--output=%s", db_path);
+    }
+    if (!ok) {
+        campaign_free_argv(argv);
+        return NULL;
+    }
+    return argv;
+}

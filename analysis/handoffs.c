@@ -1,0 +1,531 @@
+/*
+ * handoffs.c - per-handoff milestones, latency and losses from one run
+ * database; handoffs.h documents the rules and the error handling.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "handoffs.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/*
+ * Values of enum rec_mob (model/rec.h) stored in the database.  The SQL
+ * below uses the enum rec_kind values as literals: 1 send, 4 deliver,
+ * 8 decap, and protocol 17 is UDP.
+ */
+enum {
+    MOB_LINK_DOWN = 1,
+    MOB_LINK_UP = 2,
+    MOB_MOVEMENT = 3,
+    MOB_COA_READY = 4,
+    MOB_BU_SENT = 5,
+    MOB_BA_RECEIVED = 6,
+    MOB_RETURNED_HOME = 12,
+    MOB_COA_OPTIMISTIC = 53,
+    MOB_COA_FAILED = -4, /* internal: coa_ready with value -1, the address never became usable */
+    BA_STATUS_REJECTED = 128, /* RFC 6275 section 6.1.8: status >= 128 rejects the BU */
+};
+
+#define REC_APPLICATION_ID 0x6d697036 /* PRAGMA application_id of a mip6sec database */
+#define NONE HANDOFF_NONE
+#define EXIT_UNUSABLE HANDOFF_EXIT_UNUSABLE
+
+const char *const milestone_names[M_COUNT] = {
+    "link down", "link up", "movement", "CoA ready", "BU sent", "BA received", "first data",
+};
+
+struct mob_event {
+    int64_t time;
+    int kind;
+    int64_t address;
+    int64_t value;
+};
+
+/* ------------------------------------------------------------- database */
+
+/* Print an SQLite error with the database path and exit with status 2. */
+_Noreturn static void
+fail(struct handoff_db *c, const char *what)
+{
+    fprintf(stderr, "%s: %s: %s failed: %s\n", c->program, c->path, what, sqlite3_errmsg(c->db));
+    sqlite3_close(c->db);
+    exit(EXIT_UNUSABLE);
+}
+
+sqlite3_stmt *
+handoff_db_prepare(struct handoff_db *c, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail(c, "preparing a query");
+    return st;
+}
+
+/* Run a query that returns at most one integer; NONE when it returns no row or NULL. */
+static int64_t
+query_int(struct handoff_db *c, sqlite3_stmt *st)
+{
+    int64_t v = NONE;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        fail(c, "a query");
+    sqlite3_reset(st);
+    return v;
+}
+
+void
+handoff_db_open(struct handoff_db *c)
+{
+    struct stat st;
+    if (stat(c->path, &st) != 0) {
+        fprintf(stderr,
+                "%s: %s: file not found; pass the database that a mip6sec run "
+                "wrote (mip6sec-handoff --output=FILE)\n",
+                c->program, c->path);
+        exit(EXIT_UNUSABLE);
+    }
+
+    /* Read-write, so SQLite can recover the WAL of a killed run and build a missing index. */
+    int rc = sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(c->db);
+        rc = sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READONLY, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "%s: %s: cannot open: %s\n", c->program, c->path,
+                c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        exit(EXIT_UNUSABLE);
+    }
+
+    sqlite3_stmt *q = NULL;
+    int64_t app_id = NONE;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA application_id", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        app_id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (app_id != REC_APPLICATION_ID) {
+        fprintf(stderr,
+                "%s: %s: not a mip6sec database (%s); pass a database that "
+                "the mip6sec recorder wrote\n",
+                c->program, c->path,
+                app_id == NONE ? sqlite3_errmsg(c->db) : "its SQLite application_id differs");
+        sqlite3_close(c->db);
+        exit(EXIT_UNUSABLE);
+    }
+}
+
+/* The indexes that rec_close builds; the queries below rely on them. */
+static const struct {
+    const char *name;
+    const char *sql;
+} indexes[] = {
+    {"packet_event_node_kind_time",
+     "CREATE INDEX packet_event_node_kind_time ON packet_event(node, kind, time_ns)"},
+    {"packet_event_delivered", "CREATE INDEX packet_event_delivered ON packet_event(node, app_seq)"
+                               " WHERE kind = 4 AND app_seq IS NOT NULL"},
+};
+
+/*
+ * A run that was killed never reached rec_close, which builds the indexes
+ * the queries need; build them here so the queries take seconds, not
+ * minutes.
+ */
+void
+handoff_db_ensure_indexes(struct handoff_db *c)
+{
+    sqlite3_stmt *st =
+        handoff_db_prepare(c, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                              " AND name = ?");
+    for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+        sqlite3_bind_text(st, 1, indexes[i].name, -1, SQLITE_STATIC);
+        if (query_int(c, st) > 0)
+            continue;
+        fprintf(stderr, "note: building index %s (the run did not close its database)\n",
+                indexes[i].name);
+        if (sqlite3_exec(c->db, indexes[i].sql, NULL, NULL, NULL) != SQLITE_OK)
+            fprintf(stderr, "warning: cannot build index %s (%s); the analysis will be slow\n",
+                    indexes[i].name, sqlite3_errmsg(c->db));
+    }
+    sqlite3_finalize(st);
+}
+
+/* ------------------------------------------------------------- handoffs */
+
+static struct handoff *
+new_handoff(struct handoff_db *c, uint32_t node, int number, int64_t down)
+{
+    if (c->count == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->handoffs = realloc(c->handoffs, c->cap * sizeof *c->handoffs);
+        if (!c->handoffs) {
+            fprintf(stderr, "%s: out of memory\n", c->program);
+            exit(EXIT_UNUSABLE);
+        }
+    }
+    struct handoff *h = &c->handoffs[c->count++];
+    memset(h, 0, sizeof *h);
+    for (int m = 0; m < M_COUNT; m++)
+        h->t[m] = NONE;
+    h->node = node;
+    h->number = number;
+    h->t[M_DOWN] = down;
+    h->end = INT64_MAX;
+    h->coa = NONE;
+    h->status = NONE;
+    h->lost = NONE;
+    return h;
+}
+
+/* First event of a kind in [from, end) among the node's events; NULL when none. */
+static const struct mob_event *
+first_after(const struct mob_event *ev, size_t n, int kind, int64_t from, int64_t end)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == kind && ev[i].time >= from && ev[i].time < end)
+            return &ev[i];
+    return NULL;
+}
+
+/* Fill the mobility milestones of handoff h from the node's events. */
+static void
+find_milestones(struct handoff *h, const struct mob_event *ev, size_t n)
+{
+    int64_t down = h->t[M_DOWN];
+    const struct mob_event *e;
+
+    if ((e = first_after(ev, n, MOB_LINK_UP, down, h->end)))
+        h->t[M_UP] = e->time;
+    if ((e = first_after(ev, n, MOB_MOVEMENT, down, h->end)))
+        h->t[M_MOVEMENT] = e->time;
+    h->home = first_after(ev, n, MOB_RETURNED_HOME, down, h->end) != NULL;
+    if (!h->home && (e = first_after(ev, n, MOB_COA_READY, down, h->end))) {
+        h->t[M_COA] = e->time;
+        h->coa = e->address;
+    }
+
+    int64_t bu_from = h->t[M_COA] != NONE ? h->t[M_COA] : down;
+    if ((e = first_after(ev, n, MOB_BU_SENT, bu_from, h->end)))
+        h->t[M_BU] = e->time;
+    if (h->t[M_BU] == NONE)
+        return;
+
+    /*
+     * The first accepting BA; a rejected BU (status 135, sequence number
+     * out of window, say) is retried, and the retry's BA completes the
+     * handoff.  With no accepting BA, the first rejection is reported.
+     */
+    const struct mob_event *rejected = NULL;
+    e = NULL;
+    for (size_t i = 0; i < n && !e; i++) {
+        if (ev[i].kind != MOB_BA_RECEIVED || ev[i].time < h->t[M_BU] || ev[i].time >= h->end)
+            continue;
+        if (ev[i].value < BA_STATUS_REJECTED)
+            e = &ev[i];
+        else if (!rejected)
+            rejected = &ev[i];
+    }
+    if (!e)
+        e = rejected;
+    if (e) {
+        h->t[M_BA] = e->time;
+        h->status = e->value;
+    }
+}
+
+/* Load a mobile node's mobility events and split them into handoffs. */
+static void
+load_node(struct handoff_db *c, uint32_t node)
+{
+    sqlite3_stmt *st =
+        handoff_db_prepare(c, "SELECT time_ns, kind, address, value FROM mobility_event"
+                              " WHERE node = ? ORDER BY time_ns, rowid");
+    sqlite3_bind_int64(st, 1, node);
+    struct mob_event *ev = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            ev = realloc(ev, cap * sizeof *ev);
+            if (!ev) {
+                fprintf(stderr, "%s: out of memory\n", c->program);
+                exit(EXIT_UNUSABLE);
+            }
+        }
+        ev[n].time = sqlite3_column_int64(st, 0);
+        ev[n].kind = sqlite3_column_int(st, 1);
+        ev[n].address =
+            sqlite3_column_type(st, 2) == SQLITE_NULL ? NONE : sqlite3_column_int64(st, 2);
+        ev[n].value = sqlite3_column_int64(st, 3);
+        /* The model records coa_ready with value -1 when duplicate address detection failed. */
+        if (ev[n].kind == MOB_COA_READY && ev[n].value < 0)
+            ev[n].kind = MOB_COA_FAILED;
+        /* With optimistic DAD (RFC 4429) the care-of address is usable
+         * when coa_optimistic is recorded, and no coa_ready follows. */
+        if (ev[n].kind == MOB_COA_OPTIMISTIC)
+            ev[n].kind = MOB_COA_READY;
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        fail(c, "reading mobility events");
+    sqlite3_finalize(st);
+
+    /*
+     * The events are sorted by time, so each handoff's events are the
+     * slice from its link down to the next one.  Scanning only that slice
+     * keeps the work linear in the number of events.
+     */
+    struct handoff *h = NULL;
+    size_t start = 0;
+    int number = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && ev[i].kind != MOB_LINK_DOWN)
+            continue;
+        if (h) {
+            h->end = i < n ? ev[i].time : INT64_MAX;
+            find_milestones(h, ev + start, i - start);
+        }
+        if (i < n) {
+            h = new_handoff(c, node, ++number, ev[i].time);
+            start = i;
+        }
+    }
+    free(ev);
+}
+
+/*
+ * The home address: the destination of the UDP data that the mobile node
+ * receives, or else the Home Address option of its BUs.
+ */
+static int64_t
+home_address(struct handoff_db *c, uint32_t node)
+{
+    sqlite3_stmt *st = handoff_db_prepare(c, "SELECT dst FROM (SELECT dst FROM packet_event"
+                                             " WHERE node = ?1 AND kind = 4 AND protocol = 17"
+                                             " AND app_seq IS NOT NULL LIMIT 1000)"
+                                             " GROUP BY dst ORDER BY count(*) DESC LIMIT 1");
+    sqlite3_bind_int64(st, 1, node);
+    int64_t hoa = query_int(c, st);
+    sqlite3_finalize(st);
+    if (hoa != NONE)
+        return hoa;
+
+    st = handoff_db_prepare(
+        c, "SELECT hoa FROM packet_event WHERE node = ?1 AND hoa IS NOT NULL LIMIT 1");
+    sqlite3_bind_int64(st, 1, node);
+    hoa = query_int(c, st);
+    sqlite3_finalize(st);
+    return hoa;
+}
+
+struct queries {
+    sqlite3_stmt *data_away;  /* first decap through the new CoA */
+    sqlite3_stmt *data_home;  /* first UDP delivery after link up */
+    sqlite3_stmt *data_seq;   /* app_seq of the data packet found by data_away/data_home */
+    sqlite3_stmt *last_deliv; /* app_seq of the last UDP delivery before a time */
+    sqlite3_stmt *lost;       /* correspondent sends in a sequence range never delivered */
+};
+
+static void
+prepare_queries(struct handoff_db *c, struct queries *q)
+{
+    /* Data reaches the new care-of address through the home agent's tunnel
+     * (decap, kind 8) or, with route optimization, directly with a type 2
+     * routing header (receive, kind 2, recorded by the model). */
+    q->data_away =
+        handoff_db_prepare(c, "SELECT time_ns FROM packet_event"
+                              " WHERE node = ?1 AND time_ns > ?2 AND time_ns < ?3 AND dst = ?4"
+                              " AND ((kind = 8 AND inner_protocol = 17)"
+                              "  OR (kind = 2 AND protocol = 17 AND rh2 IS NOT NULL))"
+                              " ORDER BY time_ns LIMIT 1");
+    q->data_home =
+        handoff_db_prepare(c, "SELECT time_ns FROM packet_event"
+                              " WHERE node = ?1 AND kind = 4 AND time_ns > ?2 AND time_ns < ?3"
+                              " AND protocol = 17 ORDER BY time_ns LIMIT 1");
+    q->data_seq = handoff_db_prepare(c, "SELECT app_seq FROM packet_event"
+                                        " WHERE node = ?1 AND time_ns = ?2 AND kind IN (2, 4, 8)"
+                                        " AND app_seq IS NOT NULL LIMIT 1");
+    q->last_deliv = handoff_db_prepare(c, "SELECT app_seq FROM packet_event"
+                                          " WHERE node = ?1 AND kind = 4 AND time_ns < ?2"
+                                          " AND protocol = 17 AND app_seq IS NOT NULL"
+                                          " ORDER BY time_ns DESC LIMIT 1");
+    q->lost = handoff_db_prepare(c, "SELECT count(*) FROM packet_event s"
+                                    " WHERE s.node IN (SELECT id FROM node WHERE id <> ?1)"
+                                    " AND s.kind = 1 AND s.app_seq > ?2 AND s.app_seq < ?3"
+                                    " AND s.protocol = 17 AND s.app_seq IS NOT NULL AND s.dst = ?4"
+                                    " AND NOT EXISTS (SELECT 1 FROM packet_event d"
+                                    "  WHERE d.node = ?1 AND d.kind = 4 AND d.app_seq IS NOT NULL"
+                                    "  AND d.app_seq = s.app_seq AND d.src IS s.src)");
+}
+
+static void
+finalize_queries(struct queries *q)
+{
+    sqlite3_finalize(q->data_away);
+    sqlite3_finalize(q->data_home);
+    sqlite3_finalize(q->data_seq);
+    sqlite3_finalize(q->last_deliv);
+    sqlite3_finalize(q->lost);
+}
+
+/* Find the first data packet after the handoff and count the packets lost in it. */
+static void
+find_data(struct handoff_db *c, struct queries *q, struct handoff *h, int64_t hoa)
+{
+    int64_t down = h->t[M_DOWN];
+    if (h->home) {
+        sqlite3_bind_int64(q->data_home, 1, h->node);
+        sqlite3_bind_int64(q->data_home, 2, h->t[M_UP] != NONE ? h->t[M_UP] : down);
+        sqlite3_bind_int64(q->data_home, 3, h->end);
+        h->t[M_DATA] = query_int(c, q->data_home);
+    } else if (h->coa != NONE) {
+        sqlite3_bind_int64(q->data_away, 1, h->node);
+        sqlite3_bind_int64(q->data_away, 2, down);
+        sqlite3_bind_int64(q->data_away, 3, h->end);
+        sqlite3_bind_int64(q->data_away, 4, h->coa);
+        h->t[M_DATA] = query_int(c, q->data_away);
+    }
+    if (h->t[M_DATA] == NONE || hoa == NONE)
+        return;
+
+    /* The loss window is a range of sequence numbers, not of times, so
+     * that packets still in flight when the link went down count.  It runs
+     * from the last one delivered before link down to the first one
+     * delivered after the handoff. */
+    sqlite3_bind_int64(q->data_seq, 1, h->node);
+    sqlite3_bind_int64(q->data_seq, 2, h->t[M_DATA]);
+    int64_t to = query_int(c, q->data_seq);
+    sqlite3_bind_int64(q->last_deliv, 1, h->node);
+    sqlite3_bind_int64(q->last_deliv, 2, down);
+    int64_t from = query_int(c, q->last_deliv);
+    if (to == NONE)
+        return;
+    sqlite3_bind_int64(q->lost, 1, h->node);
+    sqlite3_bind_int64(q->lost, 2, from == NONE ? -1 : from);
+    sqlite3_bind_int64(q->lost, 3, to);
+    sqlite3_bind_int64(q->lost, 4, hoa);
+    h->lost = query_int(c, q->lost);
+}
+
+/* Decide whether the handoff counts in the statistics, and store the reason when not. */
+static void
+judge(const struct handoff_db *c, struct handoff *h)
+{
+    if (h->t[M_BA] == NONE && h->t[M_DATA] != NONE)
+        snprintf(h->note, sizeof h->note, "no BA received, although data arrived");
+    else if (h->t[M_BA] == NONE)
+        snprintf(h->note, sizeof h->note, "no BA received");
+    else if (h->status >= BA_STATUS_REJECTED)
+        snprintf(h->note, sizeof h->note, "BA rejected the binding (status %" PRId64 ")",
+                 h->status);
+    else if (h->t[M_DATA] == NONE && !c->no_udp_stream)
+        snprintf(h->note, sizeof h->note, "no data received after the handoff");
+    else
+        h->included = true;
+}
+
+/* The run streams no UDP when its --traffic parameter leaves out udp.  Runs
+ * without the parameter (older databases, other scenarios) stream UDP. */
+void
+handoff_db_read_traffic(struct handoff_db *c)
+{
+    sqlite3_stmt *st = handoff_db_prepare(c, "SELECT value FROM param WHERE name = 'traffic'");
+    bool without = false;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        without = !strstr((const char *)sqlite3_column_text(st, 0), "udp");
+    sqlite3_finalize(st);
+    c->no_udp_stream = without;
+}
+
+size_t
+handoff_db_extract(struct handoff_db *c)
+{
+    /* Kinds that only a mobile node records: 1-6 and 12-14 of enum rec_mob. */
+    sqlite3_stmt *st =
+        handoff_db_prepare(c, "SELECT DISTINCT node FROM mobility_event"
+                              " WHERE kind IN (1, 2, 3, 4, 5, 6, 12, 13, 14) ORDER BY node");
+    uint32_t *nodes = NULL;
+    size_t n_nodes = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n_nodes == cap) {
+            cap = cap ? cap * 2 : 16;
+            nodes = realloc(nodes, cap * sizeof *nodes);
+            if (!nodes) {
+                fprintf(stderr, "%s: out of memory\n", c->program);
+                exit(EXIT_UNUSABLE);
+            }
+        }
+        nodes[n_nodes++] = (uint32_t)sqlite3_column_int64(st, 0);
+    }
+    if (rc != SQLITE_DONE)
+        fail(c, "finding mobile nodes");
+    sqlite3_finalize(st);
+    struct queries q;
+    prepare_queries(c, &q);
+    for (size_t i = 0; i < n_nodes; i++) {
+        size_t first = c->count;
+        load_node(c, nodes[i]);
+        int64_t hoa = home_address(c, nodes[i]);
+        for (size_t k = first; k < c->count; k++) {
+            find_data(c, &q, &c->handoffs[k], hoa);
+            judge(c, &c->handoffs[k]);
+        }
+    }
+    finalize_queries(&q);
+    free(nodes);
+    return n_nodes;
+}
+
+void
+handoff_db_close(struct handoff_db *c)
+{
+    free(c->handoffs);
+    c->handoffs = NULL;
+    c->count = c->cap = 0;
+    sqlite3_close(c->db);
+    c->db = NULL;
+}
+
+int64_t
+handoff_latency(const struct handoff *h)
+{
+    if (h->t[M_DATA] == NONE)
+        return NONE;
+    return h->t[M_DATA] - h->t[M_DOWN];
+}
+
+/* Text of an address id, or "-"; the result lives until the next call. */
+const char *
+handoff_db_address_text(struct handoff_db *c, int64_t id)
+{
+    static char text[64];
+    snprintf(text, sizeof text, "-");
+    if (id == NONE)
+        return text;
+    sqlite3_stmt *st = handoff_db_prepare(c, "SELECT text FROM address WHERE id = ?");
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(text, sizeof text, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return text;
+}
+
+const char *
+handoff_db_node_name(struct handoff_db *c, uint32_t node)
+{
+    static char name[64];
+    name[0] = '\0';
+    sqlite3_stmt *st = handoff_db_prepare(c, "SELECT name FROM node WHERE id = ?");
+    sqlite3_bind_int64(st, 1, node);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return name;
+}

@@ -1,0 +1,108 @@
+/*
+ * handoffs.h - per-handoff milestones from one run database.
+ *
+ * mip6sec-analysis and mip6sec-campaign share this code, so a handoff in
+ * a campaign database has the same milestones, latency and loss count as
+ * the single-run table shows.  For each mobile node (a node with
+ * mobility events that only a mobile node records) every link_down event
+ * starts a handoff, which lasts until the node's next link down.  Within
+ * it the code looks up the milestones: link up, movement detected,
+ * care-of address ready, the first BU after that and the BA.  The first
+ * data packet is the first decap event at the mobile node whose outer
+ * destination is the new care-of address and whose inner protocol is
+ * UDP.  After a return home it is the first UDP delivery after link up.
+ * docs/database.md documents the schema and these rules.
+ *
+ * Errors: every function that reads the database prints the program
+ * name, the database path and the SQLite error to stderr and exits with
+ * status HANDOFF_EXIT_UNUSABLE (2).
+ */
+#ifndef MIP6SEC_ANALYSIS_HANDOFFS_H
+#define MIP6SEC_ANALYSIS_HANDOFFS_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HANDOFF_NONE INT64_MIN /* a time or value that was not recorded */
+#define HANDOFF_EXIT_UNUSABLE 2
+
+/* Milestones of one handoff, in nanoseconds of simulated time. */
+enum milestone {
+    M_DOWN,
+    M_UP,
+    M_MOVEMENT,
+    M_COA,
+    M_BU,
+    M_BA,
+    M_DATA,
+    M_COUNT,
+};
+
+/* Human-readable milestone names, indexed by enum milestone. */
+extern const char *const milestone_names[M_COUNT];
+
+struct handoff {
+    uint32_t node;
+    int number;
+    int64_t t[M_COUNT];
+    int64_t end;    /* next link down of the node, or INT64_MAX */
+    int64_t coa;    /* address id of the new care-of address, or HANDOFF_NONE */
+    int64_t status; /* BA status, or HANDOFF_NONE */
+    int64_t lost;   /* data packets lost, or HANDOFF_NONE */
+    bool home;      /* the handoff ended on the home link */
+    bool included;  /* counted in the statistics */
+    char note[160];
+};
+
+/* One open run database and the handoffs found in it. */
+struct handoff_db {
+    sqlite3 *db;
+    const char *path;    /* borrowed; must outlive the struct */
+    const char *program; /* prefix of error messages, e.g. "mip6sec-analysis" */
+    /* The run sent no UDP stream (--traffic without udp), so no handoff
+     * has a first data packet, lost count or latency. */
+    bool no_udp_stream;
+    struct handoff *handoffs; /* owned; freed by handoff_db_close */
+    size_t count;
+    size_t cap;
+};
+
+/*
+ * Open the run database at h->path (h->program set, the rest zero) and
+ * check its SQLite application_id.  It opens read-write when it can, so
+ * SQLite can recover the WAL of a killed run.  Exits with status 2 when
+ * the file is missing, cannot be opened or is not a mip6sec database.
+ */
+void handoff_db_open(struct handoff_db *h);
+
+/* Build the indexes rec_close builds when a killed run left them out. */
+void handoff_db_ensure_indexes(struct handoff_db *h);
+
+/* Set h->no_udp_stream from the run's --traffic parameter. */
+void handoff_db_read_traffic(struct handoff_db *h);
+
+/*
+ * Find every handoff of every mobile node and fill h->handoffs.  Call
+ * handoff_db_read_traffic first, because judging a handoff depends on it.
+ * Returns the number of mobile nodes that recorded mobility events.
+ */
+size_t handoff_db_extract(struct handoff_db *h);
+
+/* Close the database and free the handoffs. */
+void handoff_db_close(struct handoff_db *h);
+
+/* Prepare a statement, or exit with status 2 naming the database. */
+sqlite3_stmt *handoff_db_prepare(struct handoff_db *h, const char *sql);
+
+/* Text of an address id, or "-"; the result lives until the next call. */
+const char *handoff_db_address_text(struct handoff_db *h, int64_t id);
+
+/* Name of a node ("mn", "ha", ...), or ""; the result lives until the next call. */
+const char *handoff_db_node_name(struct handoff_db *h, uint32_t node);
+
+/* Data arrival minus link down in nanoseconds, or HANDOFF_NONE without data. */
+int64_t handoff_latency(const struct handoff *h);
+
+#endif
