@@ -3,11 +3,13 @@
 # contain: the data files hold exactly the recorded datagrams and SAs,
 # the scripts mark every handoff milestone, and gnuplot wrote a PNG, an
 # SVG and a PDF of each.  Bad arguments exit 2 with a message.
-# Usage: check_plots.sh SCENARIO PLOT OUTDIR
+# The campaign plots draw a merged 2 x 2 campaign of short runs.
+# Usage: check_plots.sh SCENARIO PLOT CAMPAIGN OUTDIR
 set -u
 scenario=$1
 plot=$2
-dir=$3
+campaign=$3
+dir=$4
 passed=0
 failed=0
 
@@ -79,6 +81,42 @@ expect "rekey pictures" "$(pictures_ok "$dir/out/rekey")" "89504e47 %PDF- 1"
 expect "rekey bars, one per SA of the mobile node" \
 	"$(grep -c '^[0-9]' "$dir/out/rekey.dat")" \
 	"$(query "$dir/ike.db" "SELECT count(*) FROM sa_lifetimes_v WHERE node = 0")"
+
+# ---- latency CDF and components of a campaign ----
+cat >"$dir/campaign.txt" <<CAMPAIGN
+scenario = $scenario
+replications = 2
+fixed = --duration=8
+grid optimisticDad = false true
+grid keying = manual ikev2
+CAMPAIGN
+"$campaign" run "$dir/campaign.txt" --dir="$dir/runs" --jobs=2 >"$dir/campaign.log" 2>&1
+expect "campaign exit status" "$?" 0
+"$campaign" merge "$dir/campaign.txt" --dir="$dir/runs" --output="$dir/campaign.db" \
+	>>"$dir/campaign.log" 2>&1
+expect "merge exit status" "$?" 0
+"$plot" cdf "$dir/campaign.db" --out="$dir/out" >/dev/null 2>&1
+expect "cdf exit status" "$?" 0
+expect "cdf pictures" "$(pictures_ok "$dir/out/cdf")" "89504e47 %PDF- 1"
+expect "cdf: one curve per configuration, each ending at 1" \
+	"$(awk '/^#/ {next} NF == 2 && $2 == 1 {n++} END {print n}' "$dir/out/cdf.dat")" 4
+expect "cdf: the points are the included handoffs" \
+	"$(awk '/^#/ {next} NF == 2 && $2 > 0 {n++} END {print n}' "$dir/out/cdf.dat")" \
+	"$(query "$dir/campaign.db" "SELECT count(*) FROM handoff WHERE included
+		AND latency_s IS NOT NULL")"
+"$plot" components "$dir/campaign.db" --out="$dir/out" >/dev/null 2>&1
+expect "components exit status" "$?" 0
+expect "components pictures" "$(pictures_ok "$dir/out/components")" "89504e47 %PDF- 1"
+# The components of a configuration add up to its mean latency.
+expect "components add up to the mean latency" \
+	"$(awk '/^#/ || /^configuration/ {next}
+		{s = 0; for (i = NF - 5; i <= NF; i++) s += $i; printf "%.6f\n", s}' \
+		"$dir/out/components.dat" | tr '\n' ' ')" \
+	"$(query "$dir/campaign.db" "SELECT printf('%.6f', avg(latency_s)) FROM handoff
+		WHERE included GROUP BY config ORDER BY config" | tr '\n' ' ')"
+"$plot" cdf "$dir/udp.db" --out="$dir/out" >"$dir/bad5.log" 2>&1
+expect "cdf of a single run: exit status" "$?" 2
+expect "cdf of a single run: names the fix" "$(grep -c 'mip6sec-campaign merge' "$dir/bad5.log")" 1
 
 # ---- bad arguments ----
 "$plot" rekey "$dir/udp.db" --out="$dir/out" >"$dir/bad1.log" 2>&1
