@@ -17,6 +17,9 @@ def configure(conf):
                    mandatory=True)
     conf.check_cfg(package='gsl', args=['--cflags', '--libs'], uselib_store='GSL',
                    mandatory=True)
+    # The recorder's writer thread (model/rec_writer.c) uses POSIX threads.
+    conf.env.append_value('CFLAGS_PTHREAD', ['-pthread'])
+    conf.env.append_value('LINKFLAGS_PTHREAD', ['-pthread'])
     conf.env.append_value('CFLAGS', ['-std=c11'])
 
 
@@ -26,7 +29,7 @@ def build(bld):
     # once the module has the 'c' feature.
     module.features += ' c'
     module.includes = ['model', 'shim']
-    module.use += ['CRYPTO', 'SQLITE3']
+    module.use += ['CRYPTO', 'SQLITE3', 'PTHREAD']
     module.source = [
         'model/addrmap.c',
         'model/cn.c',
@@ -66,6 +69,7 @@ def build(bld):
         'model/radvd.c',
         'model/rec.c',
         'model/rec_schema.c',
+        'model/rec_writer.c',
         'model/rr.c',
         'model/signal.c',
         'model/spdconf.c',
@@ -116,6 +120,7 @@ def build(bld):
         'model/radvd.h',
         'model/rec.h',
         'model/rec_schema.h',
+        'model/rec_writer.h',
         'model/rr.h',
         'model/sim.h',
         'model/spdconf.h',

@@ -6,10 +6,13 @@
  * packet event and per mobility event.  docs/database.md documents the
  * schema for people who query it.
  *
- * Inserts go through prepared statements inside transactions that commit
- * every REC_BATCH_ROWS rows, so a run that is killed loses at most the
- * last batch and leaves a readable database whose run row still says
- * "running" (readers treat that as incomplete).
+ * The recording functions queue their rows, and a writer thread inserts
+ * them in order through prepared statements inside transactions that
+ * commit every REC_BATCH_ROWS rows.  A run that is killed loses the rows
+ * not yet committed: at most REC_QUEUE_ROWS queued rows and one batch.
+ * It leaves a readable database whose run row still has status "running"
+ * (readers treat that as incomplete).  Only one thread at a time may call
+ * the functions below for one struct rec.
  *
  * A NULL struct rec is valid everywhere and records nothing, so model code
  * calls the recorder without checking whether recording is on.
@@ -26,8 +29,14 @@ extern "C" {
 
 struct rec;
 
-/* Rows per transaction: a killed run loses at most this many recent events. */
+/* Rows per transaction. */
 #define REC_BATCH_ROWS 10000
+
+/*
+ * Rows queued for the writer thread at most; a recording call waits while
+ * the queue is full.  A multiple of 2048, the rows handed over at a time.
+ */
+#define REC_QUEUE_ROWS 16384
 
 /* Packet event kinds; the values are stored in the database. */
 enum rec_kind {
@@ -274,16 +283,18 @@ void rec_sa(struct rec *r, uint64_t time_ns, uint32_t node, enum rec_sa_event ev
             const struct rec_sa_info *sa);
 
 /*
- * Commit what is pending, set the run status and wall end time, close.
- * Returns 0, or -1 when any SQLite error happened during the run (each
- * was printed on stderr and the run row's events_lost counts lost rows).
+ * Insert and commit every queued row, end the writer thread, set the run
+ * status and wall end time, close.  Returns 0, or -1 when any SQLite error
+ * happened during the run (the first ones were printed on stderr and the
+ * run row's events_lost counts lost rows).
  */
 int rec_close(struct rec *r, enum rec_status status);
 
 /*
- * Commit pending rows now (used from signal handling paths).  It calls
- * SQLite, which is not async-signal-safe: call it from the main loop after
- * a signal handler has set a flag, not from the handler itself.
+ * Insert and commit every row recorded so far, and return when the writer
+ * thread has done so (used from signal handling paths).  It waits on a
+ * mutex and SQLite, which are not async-signal-safe: call it from the main
+ * loop after a signal handler has set a flag, not from the handler itself.
  */
 void rec_flush(struct rec *r);
 
