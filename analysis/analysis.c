@@ -3,6 +3,8 @@
  * or statistics per configuration from a campaign database.
  *
  * Usage: mip6sec-analysis [--csv] RUN.db
+ *        mip6sec-analysis --rekeys [--handoffWindow=S] [--csv] RUN.db
+ *        mip6sec-analysis --overhead [--csv] RUN.db
  *        mip6sec-analysis [--csv | --cdf] CAMPAIGN.db
  *
  * handoffs.c finds the handoffs of a run and their milestones, and this
@@ -16,6 +18,9 @@
 
 #include "campaign_report.h"
 #include "handoffs.h"
+#include "overhead.h"
+#include "rekeys.h"
+#include "views.h"
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -95,12 +100,42 @@ put_csv_text(FILE *out, const char *text)
     putc('"', out);
 }
 
+/* Write the order, route optimization, keying and TCP columns, each after a comma. */
+static void
+print_csv_extra(const struct handoff *h)
+{
+    const int64_t counts[] = {h->duplicates, h->reordered};
+    const int64_t times[] = {
+        h->tokens,
+        h->cn_ba,
+        h->ro_data,
+        handoff_interval(h->t[M_BA], h->tokens),
+        handoff_interval(h->t[M_BA], h->cn_ba),
+        h->ike_start,
+        h->ike_up,
+        h->sas_ready,
+        h->ike_moved,
+        handoff_interval(h->t[M_COA], h->ike_up),
+        h->tcp_recovery,
+    };
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        putchar(',');
+        put_int(stdout, counts[k], 0);
+    }
+    for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
+        putchar(',');
+        put_time(stdout, times[k], 0);
+    }
+}
+
 static void
 print_csv(struct handoff_db *c)
 {
     printf("node,node_name,handoff,link_down_s,link_up_s,movement_s,coa_ready_s,bu_sent_s,"
            "ba_received_s,ba_status,first_data_s,latency_s,lost_packets,care_of_address,"
-           "returned_home,included,note\n");
+           "returned_home,included,note,duplicates,reordered,rr_tokens_s,cn_ba_received_s,"
+           "first_ro_data_s,rr_s,cn_registration_s,ike_start_s,ike_sa_up_s,sas_ready_s,"
+           "ike_sa_moved_s,ike_s,tcp_recovery_s\n");
     for (size_t i = 0; i < c->count; i++) {
         const struct handoff *h = &c->handoffs[i];
         printf("%" PRIu32 ",%s,%d", h->node, handoff_db_node_name(c, h->node), h->number);
@@ -119,7 +154,51 @@ print_csv(struct handoff_db *c)
         printf(",%s,%d,%d,", h->home ? "" : handoff_db_address_text(c, h->coa), h->home,
                h->included);
         put_csv_text(stdout, h->note);
+        print_csv_extra(h);
         putchar('\n');
+    }
+}
+
+/*
+ * Print the second table: datagram order, route optimization, keying and
+ * TCP recovery.  Durations count from the milestone that docs/database.md
+ * names for each column; ro-data[s] is a time of the run like data[s].
+ */
+static void
+print_extra_table(struct handoff_db *c)
+{
+    uint32_t last_node = UINT32_MAX;
+    for (size_t i = 0; i < c->count; i++) {
+        const struct handoff *h = &c->handoffs[i];
+        if (h->node != last_node) {
+            last_node = h->node;
+            printf("\nmobile node %" PRIu32 " (%s): order, route optimization, keying, TCP\n",
+                   h->node, handoff_db_node_name(c, h->node));
+            printf("%3s %5s %5s %10s %10s %10s %10s %10s %10s  %s\n", "#", "dup", "reord", "rr[s]",
+                   "cn-reg[s]", "ro-data[s]", "ike[s]", "sas[s]", "tcp-rec[s]", "IKE SA");
+        }
+        printf("%3d ", h->number);
+        put_int(stdout, h->duplicates, 5);
+        putchar(' ');
+        put_int(stdout, h->reordered, 5);
+        const int64_t times[] = {
+            handoff_interval(h->t[M_BA], h->tokens),
+            handoff_interval(h->t[M_BA], h->cn_ba),
+            h->ro_data,
+            handoff_interval(h->t[M_COA], h->ike_up),
+            handoff_interval(h->t[M_COA], h->sas_ready),
+            h->tcp_recovery,
+        };
+        for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
+            putchar(' ');
+            put_time(stdout, times[k], 10);
+        }
+        const char *ike = "-";
+        if (h->ike_up != NONE)
+            ike = "new";
+        else if (h->ike_moved != NONE)
+            ike = "moved";
+        printf("  %s\n", ike);
     }
 }
 
@@ -156,6 +235,7 @@ print_table(struct handoff_db *c)
         put_int(stdout, h->lost, 7);
         printf("  %s\n", h->home ? "(home link)" : handoff_db_address_text(c, h->coa));
     }
+    print_extra_table(c);
 
     bool any_note = false;
     for (size_t i = 0; i < c->count; i++) {
@@ -185,6 +265,96 @@ print_stat_row(const char *name, double *v, size_t n)
         printf(" %10.3f\n", gsl_stats_sd(v, 1, n));
     else
         printf(" %10s\n", "-");
+}
+
+/* Print n, mean, median and standard deviation of counts. */
+static void
+print_count_row(const char *name, double *v, size_t n)
+{
+    printf("%-26s %4zu", name, n);
+    if (n == 0) {
+        printf(" %10s %10s %10s\n", "-", "-", "-");
+        return;
+    }
+    gsl_sort(v, 1, n);
+    printf(" %10.1f %10.1f", gsl_stats_mean(v, 1, n), gsl_stats_median_from_sorted_data(v, 1, n));
+    if (n >= 2)
+        printf(" %10.2f\n", gsl_stats_sd(v, 1, n));
+    else
+        printf(" %10s\n", "-");
+}
+
+/*
+ * Print the rows of the second table's quantities over the included
+ * handoffs.  The counts always get a row when the run streamed UDP; the
+ * intervals only when at least one handoff has them, so a run without
+ * route optimization, IKE or TCP shows no empty rows.  v has room for
+ * c->count values.
+ */
+static void
+print_extra_statistics(struct handoff_db *c, double *v)
+{
+    enum { DUPLICATES, REORDERED };
+    const char *count_names[] = {"duplicates (count)", "reordered (count)"};
+    for (int k = DUPLICATES; k <= REORDERED; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->count; i++) {
+            const struct handoff *h = &c->handoffs[i];
+            int64_t x = k == DUPLICATES ? h->duplicates : h->reordered;
+            if (h->included && x != NONE)
+                v[n++] = (double)x;
+        }
+        if (!c->no_udp_stream)
+            print_count_row(count_names[k], v, n);
+    }
+
+    enum {
+        COA_TO_IKE,
+        BA_TO_IKE,
+        IKE_TO_SAS,
+        IKE_TO_BU,
+        BA_TO_TOKENS,
+        BA_TO_CN_BA,
+        BA_TO_RO_DATA,
+        TCP_RECOVERY,
+        N_EXTRA,
+    };
+    const char *names[N_EXTRA] = {
+        "CoA ready to IKE SA up", "BA received to IKE SA up",  "IKE SA up to SAs ready",
+        "IKE SA up to BU sent",   "BA received to RR tokens",  "BA received to CN BA",
+        "BA received to RO data", "TCP recovery (BA to rate)",
+    };
+    for (int k = 0; k < N_EXTRA; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->count; i++) {
+            const struct handoff *h = &c->handoffs[i];
+            int64_t x = NONE;
+            bool ike_first = h->ike_up != NONE && (h->t[M_BU] == NONE || h->ike_up <= h->t[M_BU]);
+            if (k == COA_TO_IKE && ike_first)
+                x = handoff_interval(h->t[M_COA], h->ike_up);
+            else if (k == BA_TO_IKE && h->ike_up != NONE && h->t[M_BA] != NONE &&
+                     h->ike_up > h->t[M_BA])
+                x = h->ike_up - h->t[M_BA]; /* --kBit=false: IKE again after the BA */
+            else if (k == IKE_TO_SAS)
+                x = handoff_interval(h->ike_up, h->sas_ready);
+            else if (k == IKE_TO_BU && h->ike_up != NONE && h->t[M_BU] != NONE &&
+                     h->ike_up <= h->t[M_BU])
+                x = h->t[M_BU] - h->ike_up; /* only where IKE came before the BU */
+            else if (k == BA_TO_TOKENS)
+                x = handoff_interval(h->t[M_BA], h->tokens);
+            else if (k == BA_TO_CN_BA)
+                x = handoff_interval(h->t[M_BA], h->cn_ba);
+            else if (k == BA_TO_RO_DATA && h->t[M_BA] != NONE && h->ro_data != NONE &&
+                     h->ro_data >= h->t[M_BA])
+                x = h->ro_data - h->t[M_BA];
+            else if (k == TCP_RECOVERY)
+                x = h->tcp_recovery;
+            if (h->included && x != NONE)
+                v[n++] = (double)x / 1e9;
+        }
+        if (n > 0)
+            print_stat_row(names[k], v, n);
+    }
 }
 
 static void
@@ -238,32 +408,81 @@ print_statistics(struct handoff_db *c)
     } else {
         printf(" %10s %10s %10s\n", "-", "-", "-");
     }
+    print_extra_statistics(c, v);
     free(v);
+}
+
+/* Parse a number in (0, max] for an option, or exit with status 2 naming it. */
+static double
+parse_positive(const char *option, const char *text, double max)
+{
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !(v > 0 && v <= max)) {
+        fprintf(
+            stderr,
+            "mip6sec-analysis: invalid value in '%s': expected a number above 0 and at most %g\n",
+            option, max);
+        exit(EXIT_UNUSABLE);
+    }
+    return v;
 }
 
 static void
 usage(FILE *out)
 {
-    fprintf(out, "usage: mip6sec-analysis [--csv] RUN.db\n"
+    fprintf(out, "usage: mip6sec-analysis [--csv] [--tcpWindow=S] [--tcpFraction=F] RUN.db\n"
                  "       mip6sec-analysis [--csv | --cdf] CAMPAIGN.db\n"
                  "Print the handoff latencies and losses of one mip6sec run database, or the\n"
                  "statistics per configuration of a campaign database (mip6sec-campaign merge).\n"
                  "  --csv   print one CSV row per handoff (per statistic for a campaign) instead\n"
                  "          of the table\n"
+                 "  --tcpWindow=S    run with --traffic=tcp: the sliding window of the TCP\n"
+                 "          recovery time, seconds (default 0.5)\n"
+                 "  --tcpFraction=F  share of the TCP rate before link down that counts as\n"
+                 "          recovered, above 0 and at most 1 (default 0.9)\n"
                  "  --cdf   campaign only: print the empirical CDF of the latency per\n"
-                 "          configuration as CSV\n");
+                 "          configuration as CSV\n"
+                 "  --rekeys  run only: print one row per SA rekey (view rekeys_v) and statistics\n"
+                 "  --handoffWindow=S  with --rekeys: a rekey coincides with a handoff when a\n"
+                 "          link_down lies from S seconds before rekey_start to rekey_done\n"
+                 "          (default 1)\n"
+                 "  --overhead  run only: print the tunnel, ESP and extension header bytes per\n"
+                 "          node and the signalling per mobile node (views overhead_v and\n"
+                 "          signalling_v)\n");
 }
 
 int
 main(int argc, char **argv)
 {
     struct handoff_db c = {.program = "mip6sec-analysis"};
-    bool csv = false, cdf = false;
+    bool csv = false, cdf = false, rekeys = false, overhead = false;
+    int64_t window_ns = 1000000000;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0) {
             csv = true;
         } else if (strcmp(argv[i], "--cdf") == 0) {
             cdf = true;
+        } else if (strcmp(argv[i], "--rekeys") == 0) {
+            rekeys = true;
+        } else if (strcmp(argv[i], "--overhead") == 0) {
+            overhead = true;
+        } else if (strncmp(argv[i], "--handoffWindow=", 16) == 0) {
+            char *end = NULL;
+            double seconds = strtod(argv[i] + 16, &end);
+            if (end == argv[i] + 16 || *end != '\0' || !(seconds >= 0) || seconds > 1e6) {
+                fprintf(stderr,
+                        "mip6sec-analysis: invalid --handoffWindow '%s': expected seconds from "
+                        "0 to 1000000\n",
+                        argv[i] + 16);
+                return EXIT_UNUSABLE;
+            }
+            window_ns = (int64_t)(seconds * 1e9 + 0.5);
+        } else if (strncmp(argv[i], "--tcpWindow=", 12) == 0) {
+            double seconds = parse_positive(argv[i], argv[i] + 12, 1e6);
+            c.tcp_window_ns = (int64_t)(seconds * 1e9 + 0.5);
+        } else if (strncmp(argv[i], "--tcpFraction=", 14) == 0) {
+            c.tcp_fraction = parse_positive(argv[i], argv[i] + 14, 1.0);
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -284,6 +503,13 @@ main(int argc, char **argv)
         return EXIT_UNUSABLE;
     }
 
+    if ((rekeys || overhead) && campaign_report_is_campaign(c.path)) {
+        fprintf(stderr,
+                "mip6sec-analysis: %s: --rekeys and --overhead need a run database; pass one "
+                "of the campaign's run databases\n",
+                c.path);
+        return EXIT_UNUSABLE;
+    }
     if (campaign_report_is_campaign(c.path)) {
         enum campaign_report_format format = CAMPAIGN_REPORT_TABLE;
         if (csv)
@@ -300,8 +526,22 @@ main(int argc, char **argv)
         return EXIT_UNUSABLE;
     }
 
+    if (rekeys && overhead) {
+        fprintf(stderr, "mip6sec-analysis: --rekeys and --overhead exclude each other; pass one\n");
+        return EXIT_UNUSABLE;
+    }
+
     handoff_db_open(&c);
     check_run(&c, csv);
+    if (rekeys || overhead) {
+        views_ensure(&c);
+        if (rekeys)
+            rekeys_report(&c, csv, window_ns);
+        else
+            overhead_report(&c, csv);
+        handoff_db_close(&c);
+        return 0;
+    }
     handoff_db_read_traffic(&c);
     handoff_db_ensure_indexes(&c);
     /* A run in which no mobile node moved (speed 0, or stopped early) has

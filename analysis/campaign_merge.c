@@ -31,6 +31,9 @@ static const char schema[] =
     " ba_received_s REAL, ba_status INTEGER, first_data_s REAL, latency_s REAL,"
     " lost_packets INTEGER, care_of_address TEXT, returned_home INTEGER NOT NULL,"
     " included INTEGER NOT NULL, note TEXT,"
+    " duplicates INTEGER, reordered INTEGER, rr_tokens_s REAL, cn_ba_received_s REAL,"
+    " first_ro_data_s REAL, rr_s REAL, cn_registration_s REAL, ike_start_s REAL,"
+    " ike_sa_up_s REAL, sas_ready_s REAL, ike_sa_moved_s REAL, ike_s REAL, tcp_recovery_s REAL,"
     " PRIMARY KEY (config, replication, node, handoff));";
 
 struct merge {
@@ -140,6 +143,29 @@ write_configurations(struct merge *m)
     return status;
 }
 
+/* Bind the order, route optimization, keying and TCP columns from column col on. */
+static void
+bind_extra(sqlite3_stmt *st, int col, const struct handoff *x)
+{
+    bind_int(st, col++, x->duplicates);
+    bind_int(st, col++, x->reordered);
+    const int64_t times[] = {
+        x->tokens,
+        x->cn_ba,
+        x->ro_data,
+        handoff_interval(x->t[M_BA], x->tokens),
+        handoff_interval(x->t[M_BA], x->cn_ba),
+        x->ike_start,
+        x->ike_up,
+        x->sas_ready,
+        x->ike_moved,
+        handoff_interval(x->t[M_COA], x->ike_up),
+        x->tcp_recovery,
+    };
+    for (size_t k = 0; k < sizeof times / sizeof times[0]; k++)
+        bind_time(st, col++, times[k]);
+}
+
 /* Insert the handoffs of one complete run. */
 static int
 write_handoffs(struct merge *m, struct handoff_db *h, size_t config, unsigned long replication)
@@ -168,6 +194,7 @@ write_handoffs(struct merge *m, struct handoff_db *h, size_t config, unsigned lo
         sqlite3_bind_int(st, col++, x->home);
         sqlite3_bind_int(st, col++, x->included);
         sqlite3_bind_text(st, col++, x->note, -1, SQLITE_TRANSIENT);
+        bind_extra(st, col, x);
         status = step_done(m, st, "writing the handoff table");
     }
     m->handoffs += h->count;
@@ -244,7 +271,7 @@ campaign_merge(const struct campaign *c, const char *dir, const char *output)
                             NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(m.db,
                             "INSERT INTO handoff VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                            " ?, ?, ?, ?, ?, ?)",
+                            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             -1, &m.insert_handoff, NULL) != SQLITE_OK))
         status = db_error(&m, "preparing the inserts");
     if (status == 0)

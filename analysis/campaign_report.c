@@ -1,8 +1,9 @@
 /*
  * campaign_report.c - statistics per configuration from a campaign
  * database.  The quantities are those of the single-run statistics: the
- * latency and the time between consecutive milestones, over the handoffs
- * that the single-run analysis includes, from all replications.
+ * latency and the time between consecutive milestones, then the order,
+ * IKE, route optimization and TCP quantities, over the handoffs that the
+ * single-run analysis includes, from all replications.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -29,7 +30,32 @@ static const char *const milestone_labels[] = {
 };
 #define N_MILESTONES (sizeof milestone_columns / sizeof milestone_columns[0])
 /* The latency, then one component per pair of consecutive milestones. */
-#define N_QUANTITIES N_MILESTONES
+#define N_BASE N_MILESTONES
+
+/*
+ * Quantities from the handoff columns that campaign databases written
+ * before them lack.  Their rows appear only for a configuration in which
+ * at least one included handoff has a value.
+ */
+static const struct {
+    const char *name;
+    const char *sql; /* an expression over the columns of handoff */
+} extra[] = {
+    {"duplicates (count)", "duplicates"},
+    {"reordered (count)", "reordered"},
+    {"CoA ready to IKE SA up",
+     "CASE WHEN ike_sa_up_s <= bu_sent_s OR bu_sent_s IS NULL THEN ike_s END"},
+    {"BA received to IKE SA up",
+     "CASE WHEN ike_sa_up_s > ba_received_s THEN ike_sa_up_s - ba_received_s END"},
+    {"IKE SA up to SAs ready", "sas_ready_s - ike_sa_up_s"},
+    {"BA received to RR tokens", "rr_s"},
+    {"BA received to CN BA", "cn_registration_s"},
+    {"BA received to RO data",
+     "CASE WHEN first_ro_data_s >= ba_received_s THEN first_ro_data_s - ba_received_s END"},
+    {"TCP recovery (BA to rate)", "tcp_recovery_s"},
+};
+#define N_EXTRA (sizeof extra / sizeof extra[0])
+#define N_QUANTITIES (N_BASE + N_EXTRA)
 
 bool
 campaign_report_is_campaign(const char *path)
@@ -59,7 +85,8 @@ struct report {
     sqlite3 *db;
     const char *path;
     enum campaign_report_format format;
-    struct sample q[N_QUANTITIES]; /* [0] latency, [m] milestone m-1 to m */
+    struct sample q[N_QUANTITIES]; /* [0] latency, [m] milestone m-1 to m, then extra[] */
+    bool has_extra;                /* the handoff table has the columns of extra[] */
     char names[N_QUANTITIES][64];
 };
 
@@ -84,10 +111,12 @@ static int
 load_config(struct report *r, int64_t config)
 {
     sqlite3_stmt *st = NULL;
-    char sql[512];
+    char sql[1024];
     size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT latency_s");
     for (size_t m = 0; m < N_MILESTONES; m++)
         used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", milestone_columns[m]);
+    for (size_t k = 0; r->has_extra && k < N_EXTRA; k++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", extra[k].sql);
     snprintf(sql + used, sizeof sql - used,
              " FROM handoff WHERE config = ? AND included = 1 ORDER BY replication, node,"
              " handoff");
@@ -127,6 +156,11 @@ load_config(struct report *r, int64_t config)
             if (sqlite3_column_type(st, a) != SQLITE_NULL &&
                 sqlite3_column_type(st, b) != SQLITE_NULL)
                 push(&r->q[m], sqlite3_column_double(st, b) - sqlite3_column_double(st, a), cap);
+        }
+        for (size_t k = 0; r->has_extra && k < N_EXTRA; k++) {
+            int column = (int)(1 + N_MILESTONES + k);
+            if (sqlite3_column_type(st, column) != SQLITE_NULL)
+                push(&r->q[N_BASE + k], sqlite3_column_double(st, column), cap);
         }
     }
     sqlite3_finalize(st);
@@ -194,6 +228,8 @@ print_config(struct report *r, int64_t config, const char *label, int64_t runs, 
                "p95", "sd", "95% CI of the mean");
     }
     for (size_t k = 0; k < N_QUANTITIES; k++) {
+        if (k >= N_BASE && r->q[k].n == 0)
+            continue;
         struct summary s;
         summary_compute(r->q[k].v, r->q[k].n, &s);
         if (r->format == CAMPAIGN_REPORT_CSV) {
@@ -262,12 +298,23 @@ campaign_report(const char *path, enum campaign_report_format format)
     for (size_t m = 1; m < N_MILESTONES; m++)
         snprintf(r.names[m], sizeof r.names[m], "%s to %s", milestone_labels[m - 1],
                  milestone_labels[m]);
+    for (size_t k = 0; k < N_EXTRA; k++)
+        snprintf(r.names[N_BASE + k], sizeof r.names[N_BASE + k], "%s", extra[k].name);
 
     if (sqlite3_open_v2(path, &r.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         int status = db_error(&r, "opening the campaign database");
         sqlite3_close(r.db);
         return status;
     }
+    sqlite3_stmt *columns = NULL;
+    if (sqlite3_prepare_v2(r.db,
+                           "SELECT count(*) FROM pragma_table_info('handoff')"
+                           " WHERE name = 'tcp_recovery_s'",
+                           -1, &columns, NULL) == SQLITE_OK &&
+        sqlite3_step(columns) == SQLITE_ROW)
+        r.has_extra = sqlite3_column_int(columns, 0) > 0;
+    sqlite3_finalize(columns);
+
     int status = print_header(&r);
     sqlite3_stmt *st = NULL;
     if (status == 0 &&

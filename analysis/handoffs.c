@@ -25,9 +25,17 @@ enum {
     MOB_BU_SENT = 5,
     MOB_BA_RECEIVED = 6,
     MOB_RETURNED_HOME = 12,
+    MOB_HOT_RECEIVED = 28,
+    MOB_COT_RECEIVED = 29,
+    MOB_CN_BA_RECEIVED = 31,
+    MOB_IKE_REQUEST_SENT = 36,
+    MOB_IKE_SA_UP = 41,
+    MOB_IKE_SA_MOVED = 44,
     MOB_COA_OPTIMISTIC = 53,
     MOB_COA_FAILED = -4, /* internal: coa_ready with value -1, the address never became usable */
     BA_STATUS_REJECTED = 128, /* RFC 6275 section 6.1.8: status >= 128 rejects the BU */
+    IKEV2_IKE_SA_INIT = 34,   /* exchange type, RFC 7296 section 3.1 */
+    IKEV1_AGGRESSIVE = 4,     /* exchange type, RFC 2408 section 3.1 */
 };
 
 #define REC_APPLICATION_ID 0x6d697036 /* PRAGMA application_id of a mip6sec database */
@@ -179,6 +187,10 @@ new_handoff(struct handoff_db *c, uint32_t node, int number, int64_t down)
     h->coa = NONE;
     h->status = NONE;
     h->lost = NONE;
+    h->duplicates = h->reordered = NONE;
+    h->tokens = h->cn_ba = h->ro_data = NONE;
+    h->ike_start = h->ike_up = h->sas_ready = h->ike_moved = NONE;
+    h->tcp_recovery = NONE;
     return h;
 }
 
@@ -190,6 +202,50 @@ first_after(const struct mob_event *ev, size_t n, int kind, int64_t from, int64_
         if (ev[i].kind == kind && ev[i].time >= from && ev[i].time < end)
             return &ev[i];
     return NULL;
+}
+
+/*
+ * Return routability after an accepting home BA: both tokens (the later of
+ * the first HoT and the first CoT) and then the first accepting
+ * correspondent BA (RFC 6275 sections 5.2.5 and 11.7.2).
+ */
+static void
+find_route_optimization(struct handoff *h, const struct mob_event *ev, size_t n)
+{
+    if (h->t[M_BA] == NONE || h->status >= BA_STATUS_REJECTED)
+        return;
+    const struct mob_event *hot = first_after(ev, n, MOB_HOT_RECEIVED, h->t[M_BA], h->end);
+    const struct mob_event *cot = first_after(ev, n, MOB_COT_RECEIVED, h->t[M_BA], h->end);
+    if (!hot || !cot)
+        return;
+    h->tokens = hot->time > cot->time ? hot->time : cot->time;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == MOB_CN_BA_RECEIVED && ev[i].time >= h->tokens && ev[i].time < h->end &&
+            ev[i].value < BA_STATUS_REJECTED) {
+            h->cn_ba = ev[i].time;
+            break;
+        }
+    }
+}
+
+/*
+ * IKE in the handoff: the first IKE_SA_INIT (IKEv2) or aggressive mode
+ * (IKEv1) request after the care-of address was ready, that IKE SA's
+ * ike_sa_up, and an ike_sa_moved when the K bit moved the old IKE SA.
+ */
+static void
+find_keying(struct handoff *h, const struct mob_event *ev, size_t n)
+{
+    int64_t from = h->t[M_COA] != NONE ? h->t[M_COA] : h->t[M_DOWN];
+    for (size_t i = 0; i < n && h->ike_start == NONE; i++)
+        if (ev[i].kind == MOB_IKE_REQUEST_SENT && ev[i].time >= from && ev[i].time < h->end &&
+            (ev[i].value == IKEV2_IKE_SA_INIT || ev[i].value == IKEV1_AGGRESSIVE))
+            h->ike_start = ev[i].time;
+    const struct mob_event *e;
+    if (h->ike_start != NONE && (e = first_after(ev, n, MOB_IKE_SA_UP, h->ike_start, h->end)))
+        h->ike_up = e->time;
+    if ((e = first_after(ev, n, MOB_IKE_SA_MOVED, h->t[M_DOWN], h->end)))
+        h->ike_moved = e->time;
 }
 
 /* Fill the mobility milestones of handoff h from the node's events. */
@@ -236,6 +292,15 @@ find_milestones(struct handoff *h, const struct mob_event *ev, size_t n)
         h->t[M_BA] = e->time;
         h->status = e->value;
     }
+}
+
+/* Fill the milestones and the route optimization and keying times of handoff h. */
+static void
+find_mobility(struct handoff *h, const struct mob_event *ev, size_t n)
+{
+    find_milestones(h, ev, n);
+    find_route_optimization(h, ev, n);
+    find_keying(h, ev, n);
 }
 
 /* Load a mobile node's mobility events and split them into handoffs. */
@@ -289,7 +354,7 @@ load_node(struct handoff_db *c, uint32_t node)
             continue;
         if (h) {
             h->end = i < n ? ev[i].time : INT64_MAX;
-            find_milestones(h, ev + start, i - start);
+            find_mobility(h, ev + start, i - start);
         }
         if (i < n) {
             h = new_handoff(c, node, ++number, ev[i].time);
@@ -325,11 +390,18 @@ home_address(struct handoff_db *c, uint32_t node)
 }
 
 struct queries {
-    sqlite3_stmt *data_away;  /* first decap through the new CoA */
-    sqlite3_stmt *data_home;  /* first UDP delivery after link up */
-    sqlite3_stmt *data_seq;   /* app_seq of the data packet found by data_away/data_home */
-    sqlite3_stmt *last_deliv; /* app_seq of the last UDP delivery before a time */
-    sqlite3_stmt *lost;       /* correspondent sends in a sequence range never delivered */
+    sqlite3_stmt *data_away;     /* first decap through the new CoA */
+    sqlite3_stmt *data_home;     /* first UDP delivery after link up */
+    sqlite3_stmt *data_seq;      /* app_seq of the data packet found by data_away/data_home */
+    sqlite3_stmt *last_deliv;    /* app_seq of the last UDP delivery before a time */
+    sqlite3_stmt *lost;          /* correspondent sends in a sequence range never delivered */
+    sqlite3_stmt *stream_source; /* most common source of UDP deliveries to the home address */
+    sqlite3_stmt *last_time; /* time of the last UDP delivery to the home address before a time */
+    sqlite3_stmt *order;     /* UDP deliveries in a time range, each with a duplicate flag */
+    sqlite3_stmt *ro_data;   /* first data packet received with a type 2 routing header */
+    sqlite3_stmt *sas_ready; /* last child SA installed before the IKE SA's next exchange */
+    sqlite3_stmt *tcp_bytes; /* TCP bytes delivered in a time range */
+    sqlite3_stmt *tcp_scan;  /* TCP deliveries in a time range */
 };
 
 static void
@@ -362,6 +434,55 @@ prepare_queries(struct handoff_db *c, struct queries *q)
                                     " AND NOT EXISTS (SELECT 1 FROM packet_event d"
                                     "  WHERE d.node = ?1 AND d.kind = 4 AND d.app_seq IS NOT NULL"
                                     "  AND d.app_seq = s.app_seq AND d.src IS s.src)");
+
+    q->stream_source = handoff_db_prepare(c, "SELECT src FROM (SELECT src FROM packet_event"
+                                             " WHERE node = ?1 AND kind = 4 AND protocol = 17"
+                                             " AND app_seq IS NOT NULL AND dst = ?2 LIMIT 1000)"
+                                             " GROUP BY src ORDER BY count(*) DESC LIMIT 1");
+    q->last_time = handoff_db_prepare(c, "SELECT time_ns FROM packet_event"
+                                         " WHERE node = ?1 AND kind = 4 AND time_ns < ?2"
+                                         " AND protocol = 17 AND app_seq IS NOT NULL AND dst = ?3"
+                                         " AND src = ?4 ORDER BY time_ns DESC LIMIT 1");
+    q->order = handoff_db_prepare(c, "SELECT d.app_seq, EXISTS (SELECT 1 FROM packet_event e"
+                                     "  WHERE e.node = d.node AND e.kind = 4"
+                                     "  AND e.app_seq IS NOT NULL AND e.app_seq = d.app_seq"
+                                     "  AND e.protocol = 17 AND e.dst = d.dst AND e.src = d.src"
+                                     "  AND (e.time_ns < d.time_ns"
+                                     "   OR (e.time_ns = d.time_ns AND e.rowid < d.rowid)))"
+                                     " FROM packet_event d"
+                                     " WHERE d.node = ?1 AND d.kind = 4 AND d.time_ns >= ?2"
+                                     " AND d.time_ns < ?3 AND d.protocol = 17"
+                                     " AND d.app_seq IS NOT NULL AND d.dst = ?4 AND d.src = ?5"
+                                     " ORDER BY d.time_ns, d.rowid");
+    /* The model records route-optimized packets at the mobile node as
+     * receive (kind 2) with the type 2 routing header; ESP (50) and the
+     * Mobility Header (135) are signalling, not data. */
+    q->ro_data = handoff_db_prepare(c, "SELECT time_ns FROM packet_event"
+                                       " WHERE node = ?1 AND kind = 2 AND time_ns >= ?2"
+                                       " AND time_ns < ?3 AND dst = ?4 AND rh2 IS NOT NULL"
+                                       " AND protocol NOT IN (50, 135)"
+                                       " ORDER BY time_ns LIMIT 1");
+    /* The child SAs of a new IKE SA are installed by its IKE_AUTH and the
+     * CREATE_CHILD_SA or quick mode exchanges that follow at once.  An
+     * INFORMATIONAL or Informational request (the Delete of the old IKE
+     * SA), a request from the home agent or a rekey_start ends that
+     * series.  The last pair is installed at the same time as the Delete
+     * leaves, so an install at that time still counts. */
+    if (c->has_sa_event)
+        q->sas_ready = handoff_db_prepare(
+            c, "SELECT max(time_ns) FROM sa_event WHERE node = ?1 AND event = 1"
+               " AND time_ns >= ?2 AND time_ns <= (SELECT coalesce(min(time_ns), ?3 - 1)"
+               "  FROM mobility_event WHERE node = ?1 AND time_ns > ?2 AND time_ns < ?3"
+               "  AND (kind IN (37, 45) OR (kind = 36 AND value IN (5, 37))))");
+    else
+        q->sas_ready = NULL;
+    q->tcp_bytes = handoff_db_prepare(c, "SELECT coalesce(sum(size), 0) FROM packet_event"
+                                         " WHERE node = ?1 AND kind = 4 AND protocol = 6"
+                                         " AND time_ns >= ?2 AND time_ns < ?3");
+    q->tcp_scan = handoff_db_prepare(c, "SELECT time_ns, size FROM packet_event"
+                                        " WHERE node = ?1 AND kind = 4 AND protocol = 6"
+                                        " AND time_ns >= ?2 AND time_ns < ?3"
+                                        " ORDER BY time_ns, rowid");
 }
 
 static void
@@ -372,6 +493,13 @@ finalize_queries(struct queries *q)
     sqlite3_finalize(q->data_seq);
     sqlite3_finalize(q->last_deliv);
     sqlite3_finalize(q->lost);
+    sqlite3_finalize(q->stream_source);
+    sqlite3_finalize(q->last_time);
+    sqlite3_finalize(q->order);
+    sqlite3_finalize(q->ro_data);
+    sqlite3_finalize(q->sas_ready);
+    sqlite3_finalize(q->tcp_bytes);
+    sqlite3_finalize(q->tcp_scan);
 }
 
 /* Find the first data packet after the handoff and count the packets lost in it. */
@@ -413,6 +541,146 @@ find_data(struct handoff_db *c, struct queries *q, struct handoff *h, int64_t ho
     h->lost = query_int(c, q->lost);
 }
 
+/* Find the first route-optimized data packet at the new care-of address. */
+static void
+find_ro_data(struct handoff_db *c, struct queries *q, struct handoff *h)
+{
+    if (h->coa == NONE)
+        return;
+    sqlite3_bind_int64(q->ro_data, 1, h->node);
+    sqlite3_bind_int64(q->ro_data, 2, h->t[M_DOWN]);
+    sqlite3_bind_int64(q->ro_data, 3, h->end);
+    sqlite3_bind_int64(q->ro_data, 4, h->coa);
+    h->ro_data = query_int(c, q->ro_data);
+}
+
+/*
+ * Count duplicated and reordered UDP datagrams of the stream from source
+ * to the home address (handoffs.h gives the window).  The last delivery before the link went down
+ * only sets the highest sequence number so far.  A delivery of an app_seq that was delivered
+ * before, at any time, is a duplicate.  Any other delivery whose app_seq is below the highest one
+ * delivered before it in the window counts as reordered.
+ */
+static void
+find_order(struct handoff_db *c, struct queries *q, struct handoff *h, int64_t hoa, int64_t source)
+{
+    if (h->t[M_DATA] == NONE || hoa == NONE || source == NONE)
+        return;
+    int64_t tail = h->ro_data > h->t[M_DATA] ? h->ro_data : h->t[M_DATA];
+    int64_t to = tail < h->end - HANDOFF_ORDER_TAIL_NS ? tail + HANDOFF_ORDER_TAIL_NS : h->end;
+
+    sqlite3_bind_int64(q->last_time, 1, h->node);
+    sqlite3_bind_int64(q->last_time, 2, h->t[M_DOWN]);
+    sqlite3_bind_int64(q->last_time, 3, hoa);
+    sqlite3_bind_int64(q->last_time, 4, source);
+    int64_t from = query_int(c, q->last_time);
+    bool reference = from != NONE;
+    if (!reference)
+        from = h->t[M_DOWN];
+
+    sqlite3_bind_int64(q->order, 1, h->node);
+    sqlite3_bind_int64(q->order, 2, from);
+    sqlite3_bind_int64(q->order, 3, to);
+    sqlite3_bind_int64(q->order, 4, hoa);
+    sqlite3_bind_int64(q->order, 5, source);
+    int64_t highest = INT64_MIN, duplicates = 0, reordered = 0;
+    int rc;
+    while ((rc = sqlite3_step(q->order)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(q->order, 0);
+        bool duplicate = sqlite3_column_int(q->order, 1) != 0;
+        if (reference)
+            reference = false;
+        else if (duplicate)
+            duplicates++;
+        else if (seq < highest)
+            reordered++;
+        if (seq > highest)
+            highest = seq;
+    }
+    if (rc != SQLITE_DONE)
+        fail(c, "reading UDP deliveries");
+    sqlite3_reset(q->order);
+    h->duplicates = duplicates;
+    h->reordered = reordered;
+}
+
+/* Find when the child SAs of the IKE SA set up in the handoff were all installed. */
+static void
+find_sas_ready(struct handoff_db *c, struct queries *q, struct handoff *h)
+{
+    if (h->ike_up == NONE || !q->sas_ready)
+        return;
+    sqlite3_bind_int64(q->sas_ready, 1, h->node);
+    sqlite3_bind_int64(q->sas_ready, 2, h->ike_up);
+    sqlite3_bind_int64(q->sas_ready, 3, h->end);
+    h->sas_ready = query_int(c, q->sas_ready);
+}
+
+/*
+ * The TCP recovery time: the first time t at or after the BA, and before
+ * the next link down, at which the TCP bytes delivered at the mobile node
+ * in (t - W, t] reach the fraction F of those delivered in the W before
+ * the link went down.  Only bytes after the link went down count in the
+ * window.  Stores t - BA in h->tcp_recovery, or leaves it HANDOFF_NONE.
+ */
+static void
+find_tcp_recovery(struct handoff_db *c, struct queries *q, struct handoff *h)
+{
+    if (!c->tcp_stream || h->t[M_BA] == NONE || h->status >= BA_STATUS_REJECTED)
+        return;
+    int64_t window = c->tcp_window_ns > 0 ? c->tcp_window_ns : HANDOFF_TCP_WINDOW_NS;
+    double fraction = c->tcp_fraction > 0 ? c->tcp_fraction : HANDOFF_TCP_FRACTION;
+    int64_t down = h->t[M_DOWN];
+
+    sqlite3_bind_int64(q->tcp_bytes, 1, h->node);
+    sqlite3_bind_int64(q->tcp_bytes, 2, down - window);
+    sqlite3_bind_int64(q->tcp_bytes, 3, down);
+    int64_t before = query_int(c, q->tcp_bytes);
+    if (before == NONE || before <= 0)
+        return;
+    double target = fraction * (double)before;
+
+    /* Two passes over the same rows: the outer one adds each delivery at
+     * time t, the inner one drops the deliveries at or before t - W. */
+    sqlite3_stmt *tail = NULL;
+    if (sqlite3_prepare_v2(c->db, sqlite3_sql(q->tcp_scan), -1, &tail, NULL) != SQLITE_OK)
+        fail(c, "preparing a query");
+    sqlite3_stmt *both[] = {q->tcp_scan, tail};
+    for (int k = 0; k < 2; k++) {
+        sqlite3_bind_int64(both[k], 1, h->node);
+        sqlite3_bind_int64(both[k], 2, down);
+        sqlite3_bind_int64(both[k], 3, h->end);
+    }
+    int64_t in_window = 0;
+    int rc, rc_tail = SQLITE_ROW;
+    bool tail_row = false;
+    while ((rc = sqlite3_step(q->tcp_scan)) == SQLITE_ROW) {
+        int64_t t = sqlite3_column_int64(q->tcp_scan, 0);
+        in_window += sqlite3_column_int64(q->tcp_scan, 1);
+        for (;;) {
+            if (!tail_row) {
+                rc_tail = sqlite3_step(tail);
+                tail_row = rc_tail == SQLITE_ROW;
+                if (!tail_row)
+                    break;
+            }
+            if (sqlite3_column_int64(tail, 0) > t - window)
+                break;
+            in_window -= sqlite3_column_int64(tail, 1);
+            tail_row = false;
+        }
+        if (t >= h->t[M_BA] && (double)in_window >= target) {
+            h->tcp_recovery = t - h->t[M_BA];
+            break;
+        }
+    }
+    if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
+        (rc_tail != SQLITE_ROW && rc_tail != SQLITE_DONE))
+        fail(c, "reading TCP deliveries");
+    sqlite3_reset(q->tcp_scan);
+    sqlite3_finalize(tail);
+}
+
 /* Decide whether the handoff counts in the statistics, and store the reason when not. */
 static void
 judge(const struct handoff_db *c, struct handoff *h)
@@ -436,11 +704,14 @@ void
 handoff_db_read_traffic(struct handoff_db *c)
 {
     sqlite3_stmt *st = handoff_db_prepare(c, "SELECT value FROM param WHERE name = 'traffic'");
-    bool without = false;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    bool without = false, tcp = false;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
         without = !strstr((const char *)sqlite3_column_text(st, 0), "udp");
+        tcp = strstr((const char *)sqlite3_column_text(st, 0), "tcp") != NULL;
+    }
     sqlite3_finalize(st);
     c->no_udp_stream = without;
+    c->tcp_stream = tcp;
 }
 
 size_t
@@ -467,15 +738,30 @@ handoff_db_extract(struct handoff_db *c)
     if (rc != SQLITE_DONE)
         fail(c, "finding mobile nodes");
     sqlite3_finalize(st);
+
+    /* Version 1 databases have no sa_event table. */
+    st = handoff_db_prepare(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                               " AND name = 'sa_event'");
+    c->has_sa_event = query_int(c, st) > 0;
+    sqlite3_finalize(st);
+
     struct queries q;
     prepare_queries(c, &q);
     for (size_t i = 0; i < n_nodes; i++) {
         size_t first = c->count;
         load_node(c, nodes[i]);
         int64_t hoa = home_address(c, nodes[i]);
+        sqlite3_bind_int64(q.stream_source, 1, nodes[i]);
+        sqlite3_bind_int64(q.stream_source, 2, hoa);
+        int64_t source = hoa == NONE ? NONE : query_int(c, q.stream_source);
         for (size_t k = first; k < c->count; k++) {
-            find_data(c, &q, &c->handoffs[k], hoa);
-            judge(c, &c->handoffs[k]);
+            struct handoff *h = &c->handoffs[k];
+            find_data(c, &q, h, hoa);
+            find_ro_data(c, &q, h);
+            find_order(c, &q, h, hoa, source);
+            find_sas_ready(c, &q, h);
+            find_tcp_recovery(c, &q, h);
+            judge(c, h);
         }
     }
     finalize_queries(&q);
@@ -499,6 +785,14 @@ handoff_latency(const struct handoff *h)
     if (h->t[M_DATA] == NONE)
         return NONE;
     return h->t[M_DATA] - h->t[M_DOWN];
+}
+
+int64_t
+handoff_interval(int64_t a, int64_t b)
+{
+    if (a == NONE || b == NONE)
+        return NONE;
+    return b - a;
 }
 
 /* Text of an address id, or "-"; the result lives until the next call. */

@@ -11,7 +11,10 @@
  * data packet is the first decap event at the mobile node whose outer
  * destination is the new care-of address and whose inner protocol is
  * UDP.  After a return home it is the first UDP delivery after link up.
- * docs/database.md documents the schema and these rules.
+ * Each handoff also gets its duplicated and reordered datagrams, its
+ * return routability and IKE times and its TCP recovery time.
+ * docs/database.md, "Handoff analysis", documents the schema and these
+ * rules.
  *
  * Errors: every function that reads the database prints the program
  * name, the database path and the SQLite error to stderr and exits with
@@ -54,7 +57,33 @@ struct handoff {
     bool home;      /* the handoff ended on the home link */
     bool included;  /* counted in the statistics */
     char note[160];
+
+    /* UDP datagrams delivered in the window of HANDOFF_ORDER_TAIL_NS, or HANDOFF_NONE. */
+    int64_t duplicates; /* deliveries of an app_seq that was delivered before */
+    int64_t reordered;  /* deliveries with an app_seq below one delivered earlier */
+
+    /* Route optimization, times in ns, HANDOFF_NONE when not recorded. */
+    int64_t tokens;  /* the later of the first HoT and CoT received after the BA */
+    int64_t cn_ba;   /* the first accepting BA from a correspondent after the tokens */
+    int64_t ro_data; /* the first data packet received with a type 2 routing header */
+
+    /* Dynamic keying at the mobile node, times in ns, HANDOFF_NONE when not recorded. */
+    int64_t ike_start; /* IKE_SA_INIT or aggressive mode started from the new care-of address */
+    int64_t ike_up;    /* ike_sa_up of that IKE SA */
+    int64_t sas_ready; /* the last child SA installed under it */
+    int64_t ike_moved; /* ike_sa_moved: the IKE SA took the new care-of address (K bit) */
+
+    /* Time from the accepting BA to TCP throughput recovery in ns, or HANDOFF_NONE. */
+    int64_t tcp_recovery;
 };
+
+/* Datagram order is counted from the last UDP delivery before the link went
+ * down until this long after the first data packet (or the first
+ * route-optimized one when that comes later), or the next link down. */
+#define HANDOFF_ORDER_TAIL_NS 1000000000LL
+
+#define HANDOFF_TCP_WINDOW_NS 500000000LL /* default sliding window of the TCP recovery */
+#define HANDOFF_TCP_FRACTION 0.9          /* default share of the rate before link down */
 
 /* One open run database and the handoffs found in it. */
 struct handoff_db {
@@ -64,6 +93,12 @@ struct handoff_db {
     /* The run sent no UDP stream (--traffic without udp), so no handoff
      * has a first data packet, lost count or latency. */
     bool no_udp_stream;
+    bool tcp_stream;   /* the run's --traffic includes tcp */
+    bool has_sa_event; /* the database has the sa_event table (schema version 2) */
+    /* TCP recovery rule: the window length and the share of the rate before
+     * link down; 0 selects HANDOFF_TCP_WINDOW_NS and HANDOFF_TCP_FRACTION. */
+    int64_t tcp_window_ns;
+    double tcp_fraction;
     struct handoff *handoffs; /* owned; freed by handoff_db_close */
     size_t count;
     size_t cap;
@@ -80,7 +115,7 @@ void handoff_db_open(struct handoff_db *h);
 /* Build the indexes rec_close builds when a killed run left them out. */
 void handoff_db_ensure_indexes(struct handoff_db *h);
 
-/* Set h->no_udp_stream from the run's --traffic parameter. */
+/* Set h->no_udp_stream and h->tcp_stream from the run's --traffic parameter. */
 void handoff_db_read_traffic(struct handoff_db *h);
 
 /*
@@ -104,5 +139,8 @@ const char *handoff_db_node_name(struct handoff_db *h, uint32_t node);
 
 /* Data arrival minus link down in nanoseconds, or HANDOFF_NONE without data. */
 int64_t handoff_latency(const struct handoff *h);
+
+/* b - a in nanoseconds, or HANDOFF_NONE when either time is HANDOFF_NONE. */
+int64_t handoff_interval(int64_t a, int64_t b);
 
 #endif

@@ -10,6 +10,158 @@
 
 #include "rec.h"
 
+/*
+ * Views of the analysis (mip6sec-analysis --rekeys and --overhead, docs/database.md).
+ * Each macro is the text after CREATE VIEW, so mip6sec-analysis can add the same view
+ * to a database that an older version wrote.
+ */
+/* One row per rekey_start: its rekey_done, IKE events, drops and SA overlaps. */
+#define REC_VIEW_REKEYS                                                                            \
+    "rekeys_v AS"                                                                                  \
+    " WITH s AS ("                                                                                 \
+    " SELECT m.rowid AS start_id, m.time_ns AS start_ns, m.node, m.value AS old_spi, m.value2 AS " \
+    "kind,"                                                                                        \
+    " (SELECT x.rowid FROM mobility_event x WHERE x.node = m.node AND x.time_ns >= m.time_ns"      \
+    " AND x.kind = 46 AND x.value = m.value AND x.rowid > m.rowid ORDER BY x.time_ns, x.rowid "    \
+    "LIMIT 1) AS done_id,"                                                                         \
+    " (SELECT o.node FROM sa_event o WHERE o.spi = m.value AND o.direction = 'out' AND o.event = " \
+    "1"                                                                                            \
+    " AND o.node <> m.node LIMIT 1) AS ha"                                                         \
+    " FROM mobility_event m WHERE m.kind = 45),"                                                   \
+    " r AS ("                                                                                      \
+    " SELECT s.*, d.time_ns AS end_ns, d.value2 AS new_spi,"                                       \
+    " (SELECT min(o.time_ns) FROM sa_event o WHERE o.node = s.ha AND o.spi = s.old_spi AND "       \
+    "o.direction = 'out' AND o.event = 1) AS ha_old_at,"                                           \
+    " (SELECT min(o.time_ns) FROM sa_event o WHERE o.node = s.ha AND o.spi = d.value2 AND "        \
+    "o.direction = 'out' AND o.event = 1) AS ha_new_at"                                            \
+    " FROM s LEFT JOIN mobility_event d ON d.rowid = s.done_id),"                                  \
+    " p AS ("                                                                                      \
+    " SELECT r.*,"                                                                                 \
+    " (SELECT i.spi FROM sa_event i WHERE i.node = r.ha AND i.time_ns = r.ha_old_at AND i.event "  \
+    "= 1 AND i.direction = 'in'"                                                                   \
+    " AND i.name = CASE r.kind WHEN 0 THEN 'bu' WHEN 1 THEN 'mpd' WHEN 2 THEN 'rr' WHEN 3 THEN "   \
+    "'payload' END) AS ha_old_in,"                                                                 \
+    " (SELECT i.spi FROM sa_event i WHERE i.node = r.ha AND i.time_ns = r.ha_new_at AND i.event "  \
+    "= 1 AND i.direction = 'in'"                                                                   \
+    " AND i.name = CASE r.kind WHEN 0 THEN 'bu' WHEN 1 THEN 'mpd' WHEN 2 THEN 'rr' WHEN 3 THEN "   \
+    "'payload' END) AS ha_new_in"                                                                  \
+    " FROM r),"                                                                                    \
+    " l AS ("                                                                                      \
+    " SELECT p.*,"                                                                                 \
+    " (SELECT removed_ns FROM sa_lifetimes_v v WHERE v.node = p.node AND v.spi = p.old_spi AND "   \
+    "v.direction = 'in') AS mn_old_removed,"                                                       \
+    " (SELECT installed_ns FROM sa_lifetimes_v v WHERE v.node = p.node AND v.spi = p.new_spi AND " \
+    "v.direction = 'in') AS mn_new_installed,"                                                     \
+    " (SELECT removed_ns FROM sa_lifetimes_v v WHERE v.node = p.ha AND v.spi = p.ha_old_in AND "   \
+    "v.direction = 'in') AS ha_old_removed,"                                                       \
+    " (SELECT installed_ns FROM sa_lifetimes_v v WHERE v.node = p.ha AND v.spi = p.ha_new_in AND " \
+    "v.direction = 'in') AS ha_new_installed,"                                                     \
+    " (SELECT removed_ns FROM sa_lifetimes_v v WHERE v.node = p.ha AND v.spi = p.old_spi AND "     \
+    "v.direction = 'out') AS ha_old_out_removed"                                                   \
+    " FROM p)"                                                                                     \
+    " SELECT l.node, n.name AS node_name,"                                                         \
+    " ROW_NUMBER() OVER (PARTITION BY l.node ORDER BY l.start_ns, l.start_id) AS rekey,"           \
+    " CASE l.kind WHEN 0 THEN 'bu' WHEN 1 THEN 'mpd' WHEN 2 THEN 'rr' WHEN 3 THEN 'payload' END "  \
+    "AS kind,"                                                                                     \
+    " l.ha AS peer, l.old_spi, l.new_spi, l.start_ns, l.end_ns, l.end_ns - l.start_ns AS "         \
+    "duration_ns,"                                                                                 \
+    " (SELECT count(*) FROM mobility_event i WHERE i.rowid > l.start_id AND i.rowid < l.done_id"   \
+    " AND i.kind BETWEEN 36 AND 39"                                                                \
+    " AND (i.node = l.node OR (i.node = l.ha AND i.address IN"                                     \
+    " (SELECT a.address FROM mobility_event a WHERE a.node = l.node AND a.kind IN (4, 5, 12, 44, " \
+    "53))))) AS ike_events,"                                                                       \
+    " max(coalesce(l.end_ns, l.start_ns), coalesce(l.mn_old_removed, l.start_ns), "                \
+    "coalesce(l.ha_old_out_removed, l.start_ns)) AS loss_end_ns,"                                  \
+    " (SELECT count(*) FROM packet_event e WHERE e.node IN (l.node, l.ha) AND e.kind = 5"          \
+    " AND e.time_ns BETWEEN l.start_ns AND max(coalesce(l.end_ns, l.start_ns), "                   \
+    "coalesce(l.mn_old_removed, l.start_ns), coalesce(l.ha_old_out_removed, l.start_ns))"          \
+    " AND e.drop_reason IN (2, 3, 4, 21, 22, 24, 25, 26, 27, 28)) AS esp_drops,"                   \
+    " (SELECT count(*) FROM packet_event e WHERE e.node IN (l.node, l.ha) AND e.kind = 5"          \
+    " AND e.time_ns BETWEEN l.start_ns AND max(coalesce(l.end_ns, l.start_ns), "                   \
+    "coalesce(l.mn_old_removed, l.start_ns), coalesce(l.ha_old_out_removed, l.start_ns))) AS "     \
+    "drops,"                                                                                       \
+    " l.ha_old_in, l.ha_new_in,"                                                                   \
+    " l.ha_old_removed - l.ha_new_installed AS ha_overlap_ns,"                                     \
+    " l.mn_old_removed - l.mn_new_installed AS mn_overlap_ns,"                                     \
+    " (SELECT max(k.time_ns) FROM mobility_event k WHERE k.node = l.node AND k.kind = 1"           \
+    " AND k.time_ns <= coalesce(l.end_ns, l.start_ns)) AS last_link_down_ns"                       \
+    " FROM l LEFT JOIN node n ON n.id = l.node"
+/* Signalling messages sent by each mobile node and by its home agent for it. */
+#define REC_VIEW_SIGNALLING                                                                        \
+    "signalling_v AS"                                                                              \
+    " WITH mn AS (SELECT DISTINCT node FROM mobility_event WHERE kind IN (1, 2, 3, 4, 5, 6, 12, "  \
+    "13, 14)),"                                                                                    \
+    " ha AS (SELECT DISTINCT node FROM mobility_event WHERE kind IN (7, 8)),"                      \
+    " mn_addr AS (SELECT DISTINCT node AS mn, address FROM mobility_event"                         \
+    " WHERE kind IN (4, 5, 12, 44, 53) AND address IS NOT NULL AND node IN (SELECT node FROM "     \
+    "mn)),"                                                                                        \
+    " ike_peer AS (SELECT DISTINCT node AS mn, address FROM mobility_event"                        \
+    " WHERE kind BETWEEN 36 AND 44 AND address IS NOT NULL AND node IN (SELECT node FROM mn)),"    \
+    " sa AS (SELECT o.node, o.spi, o.name,"                                                        \
+    " CASE WHEN o.node IN (SELECT node FROM mn) THEN o.node"                                       \
+    " ELSE (SELECT i.node FROM sa_event i WHERE i.spi = o.spi AND i.direction = 'in'"              \
+    " AND i.event = 1 AND i.node <> o.node LIMIT 1) END AS mn"                                     \
+    " FROM sa_event o WHERE o.event = 1 AND o.direction = 'out' GROUP BY o.node, o.spi),"          \
+    " pk AS (SELECT e.node, e.size, e.spi, e.mh_type, e.icmp_type, e.protocol, e.dst, e.hoa, "     \
+    "e.rh2,"                                                                                       \
+    " e.node IN (SELECT node FROM mn) AS from_mn"                                                  \
+    " FROM packet_event e WHERE e.kind = 1"                                                        \
+    " AND (e.node IN (SELECT node FROM mn) OR e.node IN (SELECT node FROM ha))"                    \
+    " AND (e.spi IS NOT NULL OR e.mh_type IS NOT NULL OR e.icmp_type IS NOT NULL OR e.protocol = " \
+    "17)),"                                                                                        \
+    " msg AS (SELECT CASE WHEN pk.from_mn THEN pk.node ELSE coalesce(s.mn, a.mn) END AS mn,"       \
+    " CASE WHEN pk.from_mn THEN 'mn' ELSE 'ha' END AS sender,"                                     \
+    " CASE WHEN pk.from_mn THEN"                                                                   \
+    " CASE WHEN s.name = 'bu' OR pk.mh_type = 5 THEN 'BU'"                                         \
+    " WHEN s.name = 'mpd' OR pk.icmp_type = 146 THEN 'MPS'"                                        \
+    " WHEN s.name = 'rr' OR pk.mh_type = 1 THEN 'HoTI'"                                            \
+    " WHEN pk.mh_type = 2 THEN 'CoTI'"                                                             \
+    " WHEN s.name IS NULL AND pk.spi IS NOT NULL AND pk.hoa IS NOT NULL THEN 'BU or MPS'"          \
+    " WHEN pk.icmp_type BETWEEN 133 AND 137 THEN 'ND'"                                             \
+    " WHEN pk.protocol = 17 AND pk.dst IN (SELECT p.address FROM ike_peer p WHERE p.mn = pk.node)" \
+    " THEN 'IKE' END"                                                                              \
+    " ELSE"                                                                                        \
+    " CASE WHEN s.name = 'bu' OR pk.mh_type = 6 THEN 'BA'"                                         \
+    " WHEN s.name = 'mpd' OR pk.icmp_type = 147 THEN 'MPA'"                                        \
+    " WHEN s.name = 'rr' OR pk.mh_type = 3 THEN 'HoT'"                                             \
+    " WHEN s.name IS NULL AND pk.spi IS NOT NULL AND pk.rh2 IS NOT NULL THEN 'BA or MPA'"          \
+    " WHEN pk.icmp_type BETWEEN 133 AND 137 AND a.mn IS NOT NULL THEN 'ND'"                        \
+    " WHEN pk.protocol = 17 AND a.mn IS NOT NULL THEN 'IKE' END"                                   \
+    " END AS message, pk.size"                                                                     \
+    " FROM pk LEFT JOIN sa s ON s.node = pk.node AND s.spi = pk.spi"                               \
+    " LEFT JOIN mn_addr a ON NOT pk.from_mn AND a.address = pk.dst),"                              \
+    " run AS (SELECT coalesce((SELECT CAST(value AS REAL) FROM param WHERE name = 'duration'),"    \
+    " (SELECT max(time_ns) / 1e9 FROM mobility_event)) AS seconds)"                                \
+    " SELECT msg.mn AS node, n.name AS node_name, msg.sender, msg.message, count(*) AS packets,"   \
+    " sum(msg.size) AS bytes, count(*) / run.seconds AS packets_per_s, sum(msg.size) / "           \
+    "run.seconds AS bytes_per_s"                                                                   \
+    " FROM msg CROSS JOIN run LEFT JOIN node n ON n.id = msg.mn"                                   \
+    " WHERE msg.message IS NOT NULL AND msg.mn IS NOT NULL"                                        \
+    " GROUP BY msg.mn, msg.sender, msg.message"
+/* Bytes that the tunnel, ESP and the Mobile IPv6 headers add, per node. */
+#define REC_VIEW_OVERHEAD                                                                          \
+    "overhead_v AS"                                                                                \
+    " SELECT e.node, n.name AS node_name,"                                                         \
+    " sum(e.kind = 7) AS encap_packets,"                                                           \
+    " 40 * sum(e.kind = 7 AND (e.chain & 255) = 17) AS tunnel_bytes,"                              \
+    " sum(e.kind = 7 AND (e.chain & 255) <> 17) AS encap_other,"                                   \
+    " sum(e.kind = 9) AS esp_packets,"                                                             \
+    " sum(e.kind = 9 AND x.size IS NOT NULL) AS esp_tunnel_packets,"                               \
+    " sum(CASE WHEN e.kind = 9 THEN e.size - x.size END) AS esp_tunnel_bytes,"                     \
+    " 38 * sum(e.kind = 9 AND x.size IS NULL) AS esp_transport_min_bytes,"                         \
+    " 53 * sum(e.kind = 9 AND x.size IS NULL) AS esp_transport_max_bytes,"                         \
+    " sum(e.kind = 1 AND e.hoa IS NOT NULL) AS hao_packets,"                                       \
+    " 24 * sum(e.kind = 1 AND e.hoa IS NOT NULL) AS hao_bytes,"                                    \
+    " sum(e.kind = 1 AND e.rh2 IS NOT NULL) AS rh2_packets,"                                       \
+    " 24 * sum(e.kind = 1 AND e.rh2 IS NOT NULL) AS rh2_bytes"                                     \
+    " FROM packet_event e"                                                                         \
+    " LEFT JOIN packet_event x ON e.kind = 9 AND x.node = e.node AND x.kind = 7"                   \
+    " AND x.time_ns = e.time_ns AND x.uid = e.uid"                                                 \
+    " LEFT JOIN node n ON n.id = e.node"                                                           \
+    " WHERE e.kind IN (1, 7, 9)"                                                                   \
+    " GROUP BY e.node"                                                                             \
+    " HAVING encap_packets + esp_packets + hao_packets + rh2_packets > 0"
+
 const char rec_schema_sql[] =
     "CREATE TABLE run ("
     " run_id TEXT PRIMARY KEY,"
@@ -115,20 +267,31 @@ const char rec_schema_sql[] =
     " s.node, s.spi, s.direction, s.name, s.keying, MIN(s.time_ns) AS installed_ns,"
     " (SELECT MIN(d.time_ns) FROM sa_event d WHERE d.node = s.node AND d.spi = s.spi"
     "  AND d.direction = s.direction AND d.event IN (4, 5)) AS removed_ns"
-    " FROM sa_event s WHERE s.event = 1 GROUP BY s.node, s.spi, s.direction;";
+    " FROM sa_event s WHERE s.event = 1 GROUP BY s.node, s.spi, s.direction;"
+    "CREATE VIEW " REC_VIEW_REKEYS ";"
+    "CREATE VIEW " REC_VIEW_SIGNALLING ";"
+    "CREATE VIEW " REC_VIEW_OVERHEAD ";";
+
+const struct rec_view rec_analysis_views[REC_ANALYSIS_VIEW_COUNT] = {
+    {"rekeys_v", REC_VIEW_REKEYS},
+    {"signalling_v", REC_VIEW_SIGNALLING},
+    {"overhead_v", REC_VIEW_OVERHEAD},
+};
 
 /*
  * Indexes for the analysis, built by rec_close.  Maintained row by row,
  * the first halves the insert rate and the second costs about 10% (raw
  * SQLite 3.40 inserts, 2 cores).  Built once at the end, they take about
  * 0.6 s per million events (bench/rec_bench.c).  mip6sec-analysis builds them when a killed
- * run left them out.
+ * run left them out.  sa_event_spi serves the SPI lookups of sa_lifetimes_v and the
+ * analysis views; sa_event has a few rows per SA, so it costs little.
  */
 const char rec_analysis_index_sql[] =
     "CREATE INDEX IF NOT EXISTS packet_event_node_kind_time"
     " ON packet_event(node, kind, time_ns);"
     "CREATE INDEX IF NOT EXISTS packet_event_delivered ON packet_event(node, app_seq)"
-    " WHERE kind = 4 AND app_seq IS NOT NULL;";
+    " WHERE kind = 4 AND app_seq IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS sa_event_spi ON sa_event(spi);";
 
 struct label {
     const char *name;
