@@ -64,6 +64,12 @@ enum rec_drop {
     REC_DROP_NS3_UNKNOWN_OPTION = 106,
     REC_DROP_NS3_MALFORMED = 107,
     REC_DROP_NS3_FRAGMENT_TIMEOUT = 108,
+    /*
+     * Packets that ns-3's NdiscCache discards without a trace.  The shim
+     * infers them from the cache state when IPv6 hands a packet down.
+     */
+    REC_DROP_NS3_ND_QUEUE_FULL = 120, /* address resolution queue full, oldest replaced */
+    REC_DROP_NS3_ND_FAILED = 121,     /* address resolution of the next hop failed */
     /* Reasons the mip6sec model drops a packet. */
     REC_DROP_MALFORMED = 1,          /* a header failed to parse */
     REC_DROP_ESP_NO_SA = 2,          /* no inbound SA with that SPI */

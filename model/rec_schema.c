@@ -352,6 +352,13 @@ drop_label(enum rec_drop drop)
         return (struct label){"ns3_malformed", "ns-3 Ipv6L3Protocol: malformed header"};
     case REC_DROP_NS3_FRAGMENT_TIMEOUT:
         return (struct label){"ns3_fragment_timeout", "ns-3 Ipv6L3Protocol: reassembly timeout"};
+    case REC_DROP_NS3_ND_QUEUE_FULL:
+        return (struct label){"ns3_nd_queue_full",
+                              "ns-3 NdiscCache: address resolution queue full, oldest packet "
+                              "replaced (RFC 4861 section 7.2.2)"};
+    case REC_DROP_NS3_ND_FAILED:
+        return (struct label){
+            "ns3_nd_failed", "ns-3 NdiscCache: address resolution failed, queued packet discarded"};
     case REC_DROP_MALFORMED:
         return (struct label){"malformed", "a header failed to parse"};
     case REC_DROP_ESP_NO_SA:

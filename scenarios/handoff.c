@@ -287,6 +287,9 @@ main(int argc, char **argv)
     check(mip6sec_init((uint32_t)P.seed, P.run), "ns-3 setup", rec);
     snprintf(text, sizeof text, "%.0fns", P.dad_timeout_ms * 1e6);
     check(mip6sec_set_default("ns3::Icmpv6L4Protocol::DadTimeout", text), "DAD timeout", rec);
+    snprintf(text, sizeof text, "%u", (unsigned)P.nd_queue);
+    check(mip6sec_set_default("ns3::NdiscCache::UnresolvedQueueSize", text),
+          "address resolution queue", rec);
     if (traffic_kinds & TRAFFIC_TCP)
         check(traffic_tcp_defaults(&P.traffic), "TCP defaults", rec);
     /* The correspondent hands route-optimized packets, swapped back to the

@@ -58,6 +58,7 @@ struct params {
     double uplink_interval_ms;
     struct traffic_options traffic;
     double dad_timeout_ms;
+    uint64_t nd_queue; /* ns3::NdiscCache::UnresolvedQueueSize */
     bool optimistic_dad;
     uint64_t lifetime_s;
     double check_interval_ms;

@@ -39,6 +39,7 @@ struct params P = {
             .ping_interval_ms = 100,
         },
     .dad_timeout_ms = 1000,
+    .nd_queue = 3,
     .optimistic_dad = false,
     .lifetime_s = 420,
     .check_interval_ms = 10,
@@ -136,6 +137,10 @@ const struct cmdline_option OPTIONS[] = {
      "address"},
     {"dadTimeout", CMDLINE_DOUBLE, &P.dad_timeout_ms, "ms", 0, 1e5,
      "how long a new address stays tentative (ns-3 Icmpv6L4Protocol::DadTimeout)"},
+    {"ndQueue", CMDLINE_UINT, &P.nd_queue, "packets", 1, 100000,
+     "packets that a node holds per neighbor while it resolves the neighbor's link-layer "
+     "address, the oldest replaced when full (RFC 4861 section 7.2.2; ns-3 "
+     "NdiscCache::UnresolvedQueueSize). A BA that meets a full queue is lost"},
     {"optimisticDad", CMDLINE_BOOL, &P.optimistic_dad, NULL, 0, 1,
      "the mobile node uses each care-of address while duplicate address detection still runs "
      "(RFC 4429) and sends its BU at once; false waits --dadTimeout first"},

@@ -9,7 +9,9 @@
 #include "ns3/buffer.h"
 #include "ns3/csma-net-device.h"
 #include "ns3/ipv6-header.h"
+#include "ns3/ipv6-interface.h"
 #include "ns3/log.h"
+#include "ns3/ndisc-cache.h"
 #include "ns3/pcap-file-wrapper.h"
 #include "ns3/point-to-point-net-device.h"
 #include "ns3/ppp-header.h"
@@ -18,7 +20,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <sstream>
+#include <utility>
 
 NS_LOG_COMPONENT_DEFINE("Mip6secTrace");
 
@@ -33,6 +38,8 @@ constexpr size_t kCaptureLen = 256;
 constexpr size_t kIpv6HeaderLen = 40;
 /* Next header value "No Next Header" (RFC 8200 section 4.7). */
 constexpr uint8_t kNoNextHeader = 59;
+constexpr uint8_t kIcmpv6 = 58;
+constexpr uint8_t kNeighborAdvertisement = 136;
 
 /*
  * Connects the six packet trace sources of a node's Ipv6L3Protocol to
@@ -63,6 +70,10 @@ class Ipv6Tracer : public Object
     /* Report a header that ns-3 passes apart from its payload. */
     void ReportSplit(const Ipv6Header &header, Ptr<const Packet> payload, uint32_t ifindex,
                      enum rec_kind kind, enum rec_drop drop);
+    /* Report a packet that starts with its IPv6 header as dropped. */
+    void ReportDrop(Ptr<const Packet> packet, uint32_t ifindex, enum rec_drop drop);
+    /* Follow a packet that address resolution may queue or discard. */
+    void TrackResolution(Ptr<const Packet> packet, Ptr<Ipv6> ipv6, uint32_t ifindex);
 
     uint32_t m_node;
     mip6sec_trace_fn m_fn;
@@ -75,6 +86,11 @@ class Ipv6Tracer : public Object
     uint64_t m_lastRxUid;
     size_t m_lastRxLen;
     uint8_t m_lastRx[kCaptureLen];
+
+    // Packets that ns-3's NdiscCache holds for an on-link neighbor, oldest
+    // first, keyed by interface and neighbor.  ns-3 discards from this queue
+    // without a trace, so the tracer keeps its own copy to report them.
+    std::map<std::pair<uint32_t, Ipv6Address>, std::deque<Ptr<const Packet>>> m_resolving;
 };
 
 } // namespace mip6sec
@@ -204,10 +220,83 @@ Ipv6Tracer::ReportSplit(const Ipv6Header &header, Ptr<const Packet> payload, uin
 }
 
 void
+Ipv6Tracer::ReportDrop(Ptr<const Packet> packet, uint32_t ifindex, enum rec_drop drop)
+{
+    Ipv6Header header;
+    Ptr<Packet> payload = packet->Copy();
+    payload->RemoveHeader(header);
+    ReportSplit(header, payload, ifindex, REC_DROP, drop);
+}
+
+/*
+ * ns-3 fires Tx just before Ipv6Interface::Send, whose NdiscCache lookup
+ * queues a packet for a neighbor in INCOMPLETE or PROBE state and, past
+ * UnresolvedQueueSize packets, drops the oldest (RFC 4861 section 7.2.2).
+ * The cache state seen here is the one that lookup will see.
+ */
+void
+Ipv6Tracer::TrackResolution(Ptr<const Packet> packet, Ptr<Ipv6> ipv6, uint32_t ifindex)
+{
+    Ptr<Ipv6L3Protocol> l3 = DynamicCast<Ipv6L3Protocol>(ipv6);
+    if (!l3 || packet->GetSize() < kIpv6HeaderLen) {
+        return;
+    }
+    Ptr<Ipv6Interface> iface = l3->GetInterface(ifindex);
+    if (!iface->GetDevice()->NeedsArp()) {
+        return;
+    }
+    uint8_t bytes[kIpv6HeaderLen];
+    packet->CopyData(bytes, kIpv6HeaderLen);
+    Ipv6Address dst(bytes + 24);
+    if (dst.IsMulticast()) {
+        return;
+    }
+
+    // NOTE: only on-link destinations are followed.  A packet routed to a
+    // gateway whose entry is unresolved can be discarded unrecorded.
+    bool onLink = dst.IsLinkLocal();
+    for (uint32_t i = 0; !onLink && i < iface->GetNAddresses(); i++) {
+        Ipv6InterfaceAddress address = iface->GetAddress(i);
+        onLink = address.GetScope() == Ipv6InterfaceAddress::GLOBAL &&
+                 address.GetAddress() != dst && address.IsInSameSubnet(dst);
+    }
+    Ptr<NdiscCache> cache = iface->GetNdiscCache();
+    if (!onLink || !cache) {
+        return;
+    }
+
+    NdiscCache::Entry *entry = cache->Lookup(dst);
+    auto key = std::make_pair(ifindex, dst);
+    auto it = m_resolving.find(key);
+    if (entry != nullptr && !entry->IsIncomplete() && !entry->IsProbe()) {
+        // Resolved: the cache sent what it held when the advertisement came.
+        if (it != m_resolving.end()) {
+            m_resolving.erase(it);
+        }
+        return;
+    }
+    if (it == m_resolving.end()) {
+        it = m_resolving.emplace(key, std::deque<Ptr<const Packet>>()).first;
+    } else if (entry == nullptr) {
+        // The cache removed the entry after its solicitations went
+        // unanswered, and the packets it held with it.
+        for (Ptr<const Packet> lost : it->second) {
+            ReportDrop(lost, ifindex, REC_DROP_NS3_ND_FAILED);
+        }
+        it->second.clear();
+    }
+    it->second.push_back(packet);
+    if (it->second.size() > cache->GetUnresQlen()) {
+        ReportDrop(it->second.front(), ifindex, REC_DROP_NS3_ND_QUEUE_FULL);
+        it->second.pop_front();
+    }
+}
+
+void
 Ipv6Tracer::OnTx(Ptr<const Packet> packet, Ptr<Ipv6> ipv6, uint32_t ifindex)
 {
-    (void)ipv6;
     ReportWhole(packet, ifindex, REC_TX);
+    TrackResolution(packet, ipv6, ifindex);
 }
 
 void
@@ -215,6 +304,15 @@ Ipv6Tracer::OnRx(Ptr<const Packet> packet, Ptr<Ipv6> ipv6, uint32_t ifindex)
 {
     (void)ipv6;
     ReportWhole(packet, ifindex, REC_RECEIVE);
+
+    // A neighbor advertisement resolves its target, and the cache sends
+    // the packets it held (RFC 4861 section 7.2.5).
+    constexpr size_t kNaTargetEnd = kIpv6HeaderLen + 8 + 16;
+    if (m_resolving.empty() || m_lastRxUid != packet->GetUid() || m_lastRxLen < kNaTargetEnd ||
+        m_lastRx[6] != kIcmpv6 || m_lastRx[kIpv6HeaderLen] != kNeighborAdvertisement) {
+        return;
+    }
+    m_resolving.erase(std::make_pair(ifindex, Ipv6Address(m_lastRx + kIpv6HeaderLen + 8)));
 }
 
 void

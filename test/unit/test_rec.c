@@ -265,8 +265,9 @@ events_read_back(void)
 
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM event_kind"), 10);
     CHECK_ROW(db, "SELECT name FROM event_kind WHERE id = 8", "decap");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 45);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM drop_reason"), 47);
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 17", "not_away");
+    CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 120", "ns3_nd_queue_full");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 21", "esp_tunnel_outer");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 22", "esp_next_header");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 23", "mpa_unexpected");
