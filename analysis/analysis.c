@@ -202,6 +202,26 @@ print_extra_table(struct handoff_db *c)
     }
 }
 
+/* Count the BUs that node h->node sent from the first BU of h to its BA. */
+static int
+count_bus(struct handoff_db *c, const struct handoff *h)
+{
+    sqlite3_stmt *st = NULL;
+    int count = 0;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT count(*) FROM mobility_event WHERE node = ?1 AND kind = 5"
+                           " AND time_ns BETWEEN ?2 AND ?3",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, h->node);
+        sqlite3_bind_int64(st, 2, h->t[M_BU]);
+        sqlite3_bind_int64(st, 3, h->t[M_BA]);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            count = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return count;
+}
+
 static void
 print_table(struct handoff_db *c)
 {
@@ -247,6 +267,19 @@ print_table(struct handoff_db *c)
         any_note = true;
         printf("note: node %" PRIu32 " handoff %d: %s; excluded from the statistics\n", h->node,
                h->number, h->note);
+    }
+    for (size_t i = 0; i < c->count; i++) {
+        const struct handoff *h = &c->handoffs[i];
+        if (!h->included || h->t[M_BA] == NONE || h->t[M_DATA] == NONE ||
+            h->t[M_BA] <= h->t[M_DATA])
+            continue;
+        if (!any_note)
+            printf("\n");
+        any_note = true;
+        printf("note: node %" PRIu32 " handoff %d: data arrived %.3f s before the BA, which "
+               "answered BU %d of this handoff, so the components count the BA at the first "
+               "data\n",
+               h->node, h->number, (double)(h->t[M_BA] - h->t[M_DATA]) / 1e9, count_bus(c, h));
     }
 }
 
@@ -386,8 +419,9 @@ print_statistics(struct handoff_db *c)
         n = 0;
         for (size_t i = 0; i < c->count; i++) {
             const struct handoff *h = &c->handoffs[i];
-            if (h->included && h->t[m] != NONE && h->t[m - 1] != NONE)
-                v[n++] = (double)(h->t[m] - h->t[m - 1]) / 1e9;
+            int64_t component = handoff_component(h, m);
+            if (h->included && component != NONE)
+                v[n++] = (double)component / 1e9;
         }
         print_stat_row(name, v, n);
     }

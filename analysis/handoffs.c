@@ -787,6 +787,22 @@ handoff_latency(const struct handoff *h)
     return h->t[M_DATA] - h->t[M_DOWN];
 }
 
+/* Milestone m, or the first data when that came earlier. */
+static int64_t
+clipped_milestone(const struct handoff *h, int m)
+{
+    int64_t t = h->t[m];
+    if (t != NONE && h->t[M_DATA] != NONE && t > h->t[M_DATA])
+        return h->t[M_DATA];
+    return t;
+}
+
+int64_t
+handoff_component(const struct handoff *h, int m)
+{
+    return handoff_interval(clipped_milestone(h, m - 1), clipped_milestone(h, m));
+}
+
 int64_t
 handoff_interval(int64_t a, int64_t b)
 {

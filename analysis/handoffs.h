@@ -140,6 +140,15 @@ const char *handoff_db_node_name(struct handoff_db *h, uint32_t node);
 /* Data arrival minus link down in nanoseconds, or HANDOFF_NONE without data. */
 int64_t handoff_latency(const struct handoff *h);
 
+/*
+ * The latency component that ends at milestone m (M_UP .. M_DATA) in
+ * nanoseconds, or HANDOFF_NONE when m or the one before was not recorded.
+ * The components split the interval from link down to the first data, so a
+ * milestone after the first data (a BA that came late because the first
+ * one was lost) counts as at the first data.
+ */
+int64_t handoff_component(const struct handoff *h, int m);
+
 /* b - a in nanoseconds, or HANDOFF_NONE when either time is HANDOFF_NONE. */
 int64_t handoff_interval(int64_t a, int64_t b);
 

@@ -453,5 +453,54 @@ unusable_inputs_exit_2(void)
     remove_db(path);
 }
 
+/*
+ * One handoff whose first BA is lost: BU 1 at 1710 ms, BU 2 at 3210 ms and
+ * its BA at 3230 ms, but the home agent tunnels data from 1740 ms on, so the
+ * first datagram arrives at 1745 ms.  The components must still add up to
+ * the 245 ms latency: BU to BA counts to the first data (35 ms) and BA to
+ * first data is 0.
+ */
+static void
+late_ba_counts_at_first_data(void)
+{
+    char path[256], args[512], out[16384];
+    uint8_t pkt[200], tun[200];
+
+    db_path(path, sizeof path, "late-ba.db");
+    struct rec *r = rec_open(path, NULL, 0);
+    rec_begin(r, 1, 1, "3.37", "0.1.0");
+    rec_node(r, MN, "mn");
+    mob(r, 1500, MN, REC_MOB_LINK_DOWN, NULL, 0, 0);
+    mob(r, 1550, MN, REC_MOB_LINK_UP, NULL, 0, 0);
+    mob(r, 1600, MN, REC_MOB_MOVEMENT, NULL, 0, 0);
+    mob(r, 1700, MN, REC_MOB_COA_READY, coa1, 0, 0);
+    mob(r, 1710, MN, REC_MOB_BU_SENT, coa1, 1, 0);
+    mob(r, 3210, MN, REC_MOB_BU_TIMEOUT, NULL, 2000, 1);
+    mob(r, 3210, MN, REC_MOB_BU_SENT, coa1, 2, 0);
+    mob(r, 3230, MN, REC_MOB_BA_RECEIVED, NULL, 0, 2);
+    for (uint32_t k = 0; k < 300; k++) {
+        uint64_t sent = 1000 + 10 * (uint64_t)k;
+        size_t len = put_udp(pkt, cn, hoa, k);
+        packet(r, sent, CN, REC_SEND, pkt, len);
+        if (sent < 1500) {
+            packet(r, sent + 5, MN, REC_DELIVER, pkt, len);
+        } else if (sent >= 1740) {
+            size_t tlen = put_tunnel(tun, coa1, true, k);
+            packet(r, sent + 5, MN, REC_DECAP, tun, tlen);
+            packet(r, sent + 5, MN, REC_DELIVER, pkt, len);
+        }
+    }
+    CHECK_EQ_INT(rec_close(r, REC_COMPLETE), 0);
+
+    snprintf(args, sizeof args, "'%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    CHECK_CONTAINS(out, "latency (down to data)        1      0.245");
+    CHECK_CONTAINS(out, "BU sent to BA received        1      0.035");
+    CHECK_CONTAINS(out, "BA received to first data     1      0.000");
+    CHECK_CONTAINS(out, "data arrived 1.485 s before the BA, which answered BU 2 of this handoff");
+    remove_db(path);
+}
+
 CHECK_MAIN(TEST(csv_rows_match_hand_values), TEST(table_statistics_match_hand_values),
-           TEST(killed_run_is_analysed_with_warning), TEST(unusable_inputs_exit_2))
+           TEST(killed_run_is_analysed_with_warning), TEST(unusable_inputs_exit_2),
+           TEST(late_ba_counts_at_first_data))
