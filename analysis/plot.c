@@ -486,16 +486,19 @@ plot_components(struct plot *p)
 
     sqlite3_stmt *configs = prepare(p, "SELECT config, label FROM configuration ORDER BY config");
     long rows = 0;
-    char sql[256], title[256];
+    char sql[512], title[256];
     while (sqlite3_step(configs) == SQLITE_ROW) {
         int64_t config = sqlite3_column_int64(configs, 0);
         title_text(title, sizeof title, (const char *)sqlite3_column_text(configs, 1));
         fprintf(p->data, "\"%s\"", title);
         for (size_t k = 0; k < 6; k++) {
+            /* A milestone after the first data (a late BA) counts at the first data, as in
+             * mip6sec-analysis, so that the parts add up to the latency. */
             snprintf(sql, sizeof sql,
-                     "SELECT coalesce(avg(%s - %s), 0) FROM handoff WHERE config = ? AND "
+                     "SELECT coalesce(avg(coalesce(min(%s, first_data_s), %s) - "
+                     "coalesce(min(%s, first_data_s), %s)), 0) FROM handoff WHERE config = ? AND "
                      "included AND %s IS NOT NULL AND %s IS NOT NULL",
-                     parts[k][1], parts[k][0], parts[k][0], parts[k][1]);
+                     parts[k][1], parts[k][1], parts[k][0], parts[k][0], parts[k][0], parts[k][1]);
             sqlite3_stmt *st = prepare(p, sql);
             sqlite3_bind_int64(st, 1, config);
             double mean = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;

@@ -114,6 +114,26 @@ expect "components add up to the mean latency" \
 		"$dir/out/components.dat" | tr '\n' ' ')" \
 	"$(query "$dir/campaign.db" "SELECT printf('%.6f', avg(latency_s)) FROM handoff
 		WHERE included GROUP BY config ORDER BY config" | tr '\n' ' ')"
+# At 10000 datagrams/s the first BA is lost and data comes before the BA
+# that answers the retransmitted BU: the parts still add up, none negative.
+cat >"$dir/late-ba.txt" <<CAMPAIGN
+scenario = $scenario
+replications = 1
+fixed = --duration=8 --interval=0.1
+CAMPAIGN
+mkdir -p "$dir/late-ba-out"
+"$campaign" run "$dir/late-ba.txt" --dir="$dir/late-ba" --jobs=1 >"$dir/late-ba.log" 2>&1 &&
+	"$campaign" merge "$dir/late-ba.txt" --dir="$dir/late-ba" --output="$dir/late-ba.db" \
+		>>"$dir/late-ba.log" 2>&1 &&
+	"$plot" components "$dir/late-ba.db" --out="$dir/late-ba-out" >/dev/null 2>&1
+expect "late BA: campaign and plot exit status" "$?" 0
+expect "late BA: the BA came after the first data" \
+	"$(query "$dir/late-ba.db" "SELECT count(*) FROM handoff WHERE ba_received_s > first_data_s")" 1
+expect "late BA: components add up to the latency, none negative" \
+	"$(awk '/^#/ || /^configuration/ {next}
+		{s = 0; for (i = NF - 5; i <= NF; i++) { s += $i; if ($i < 0) s = -1000 }
+		 printf "%.6f\n", s}' "$dir/late-ba-out/components.dat")" \
+	"$(query "$dir/late-ba.db" "SELECT printf('%.6f', avg(latency_s)) FROM handoff WHERE included")"
 "$plot" cdf "$dir/udp.db" --out="$dir/out" >"$dir/bad5.log" 2>&1
 expect "cdf of a single run: exit status" "$?" 2
 expect "cdf of a single run: names the fix" "$(grep -c 'mip6sec-campaign merge' "$dir/bad5.log")" 1
