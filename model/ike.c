@@ -398,6 +398,8 @@ ike_lifetime_expired(void *owner)
     }
     if (ike_version(sa->node) == 2)
         ikev2_rekey_ike(sa);
+    else
+        ike_replace_isakmp(sa);
 }
 
 struct ike_sa *
@@ -704,6 +706,26 @@ ike_start(struct ike_node *k, const uint8_t local[16])
     start_sa(k, local);
 }
 
+/*
+ * Start a new IKE SA from local in place of the current one.  The old SA's
+ * children keep traffic going until the new ones exist, then the old IKE SA
+ * is deleted (ikev1_next_child, ikev2_next_child).
+ */
+static void
+replace_sa(struct ike_node *k, const uint8_t local[16])
+{
+    struct ike_sa *sa = k->self.current;
+
+    if (k->self.old)
+        ike_sa_delete(k->self.old);
+    if (sa->state == IKE_ESTABLISHED)
+        k->self.old = sa;
+    else
+        ike_sa_delete(sa);
+    k->self.current = NULL;
+    start_sa(k, local);
+}
+
 void
 ike_moved(struct ike_node *k, const uint8_t local[16], bool k_negotiated)
 {
@@ -719,16 +741,28 @@ ike_moved(struct ike_node *k, const uint8_t local[16], bool k_negotiated)
         return;
     }
     /* RFC 3776 §6.19 step 9: without it, a new IKE SA from the new
-     * address replaces the old one.  The old SA's children keep traffic
-     * going until the new ones exist; then the old IKE SA is deleted. */
-    if (k->self.old)
-        ike_sa_delete(k->self.old);
-    if (sa->state == IKE_ESTABLISHED)
-        k->self.old = sa;
-    else
-        ike_sa_delete(sa);
-    k->self.current = NULL;
-    start_sa(k, local);
+     * address replaces the old one. */
+    replace_sa(k, local);
+}
+
+void
+ike_replace_isakmp(struct ike_sa *sa)
+{
+    struct ike_node *k = sa->node;
+
+    if (!sa->initiator || sa != k->self.current || sa->state != IKE_ESTABLISHED)
+        return;
+    /* One exchange at a time: ikev1_next_child comes back here when the
+     * outstanding one ends. */
+    if (sa->request != IKE_REQ_NONE) {
+        sa->ike_rekey_wanted = true;
+        return;
+    }
+    sa->ike_rekey_wanted = false;
+    uint64_t old_spi_i = sa->spi_i;
+    replace_sa(k, sa->local);
+    if (k->self.current)
+        k->self.current->replaces_spi_i = old_spi_i;
 }
 
 /* ----- the home agent's side ----- */

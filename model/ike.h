@@ -194,11 +194,12 @@ struct ike_sa {
     struct ike_child children[IKE_MAX_CHILDREN];
     uint32_t wanted; /* initiator: bit per ike_child_kind still to create */
 
-    /* Rekeying the IKE SA itself (RFC 7296 §2.18, IKEv2 only). */
+    /* Rekeying the IKE SA itself: RFC 7296 §2.18 in IKEv2, a new phase 1 in IKEv1. */
     struct mip6_timer lifetime; /* initiator: the IKE SA's soft lifetime */
     bool ike_rekey_wanted;      /* due, but another request was outstanding */
     uint64_t rekey_spi;         /* initiator: the SPIi offered for the new IKE SA */
     bool rekeyed;               /* the old keys of an IKE SA that was rekeyed */
+    uint64_t replaces_spi_i;    /* IKEv1 initiator: the SPIi of the ISAKMP SA this one replaces */
 
     struct ikev1_state *v1; /* IKEv1 only, else NULL */
 };
@@ -279,6 +280,14 @@ void ike_start(struct ike_node *k, const uint8_t local[16]);
  * local, and the old one is deleted (RFC 3776 §6.19 step 9).
  */
 void ike_moved(struct ike_node *k, const uint8_t local[16], bool k_negotiated);
+
+/*
+ * Replace the mobile node's established IKEv1 ISAKMP SA when its lifetime
+ * ends.  RFC 2409 has no exchange that rekeys an ISAKMP SA, so a new phase 1
+ * from the same address replaces it, with quick modes for every pair.  The
+ * old SA and its pairs are deleted once the new pairs exist.
+ */
+void ike_replace_isakmp(struct ike_sa *sa);
 
 /*
  * Move the IKE SA of home_address to care_of, after the home agent

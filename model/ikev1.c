@@ -346,6 +346,11 @@ send_hash_i(struct ike_sa *sa)
     ike_send_response(sa, sa->remote, buf, w.pos, 0);
     sa->state = IKE_ESTABLISHED;
     ike_record(sa->node, REC_MOB_IKE_SA_UP, sa->remote, 1, (int64_t)elapsed_ns(sa));
+    if (sa->replaces_spi_i)
+        ike_record(sa->node, REC_MOB_IKE_SA_REKEYED, sa->remote, (uint32_t)sa->replaces_spi_i,
+                   (uint32_t)sa->spi_i);
+    if (sa->node->cfg.ike_lifetime_ns)
+        mip6_timer_start(&sa->lifetime, sa->node->cfg.ike_lifetime_ns);
     ikev1_next_child(sa);
 }
 

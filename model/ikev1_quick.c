@@ -537,10 +537,16 @@ ikev1_delete_ike(struct ike_sa *sa)
     /* The old care-of address is gone: the Delete leaves from the current one. */
     if (current && current != sa)
         memcpy(sa->local, current->local, 16);
-    if (sa->request != IKE_REQ_NONE || sa->state != IKE_ESTABLISHED) {
+    if (sa->state != IKE_ESTABLISHED) {
         ike_sa_delete(sa);
         return;
     }
+    /* A quick mode still outstanding, such as a rekey sent from a care-of
+     * address the node has left, is abandoned.  The Delete still goes out,
+     * so the home agent stops using the old pairs before the mobile node
+     * removes them (an Informational exchange needs no reply, RFC 2409 §5.7). */
+    if (sa->request != IKE_REQ_NONE)
+        ike_request_done(sa);
 
     /* IKEv1 IPsec SAs do not end with the ISAKMP SA that created them, so
      * one Delete payload names the pairs and another the ISAKMP SA. */
@@ -582,6 +588,10 @@ ikev1_next_child(struct ike_sa *sa)
 
     if (sa->state != IKE_ESTABLISHED || sa->request != IKE_REQ_NONE || sa->v1->delete_sent)
         return;
+    if (sa->ike_rekey_wanted) {
+        ike_replace_isakmp(sa);
+        return;
+    }
     for (int i = 0; i < IKE_MAX_CHILDREN; i++) {
         struct ike_child *c = &sa->children[i];
         if (c->used && c->rekey_wanted && !c->replaced) {

@@ -50,12 +50,6 @@ check_config(const struct mip6_ike_config *cfg, char *err, size_t err_len)
                  (int)cfg->auth);
         return false;
     }
-    if (cfg->keying == MIP6_KEYING_IKEV1 && cfg->ike_lifetime_ns) {
-        snprintf(err, err_len,
-                 "dynamic keying: IKE SA rekeying is modelled for IKEv2 only; set "
-                 "ike_lifetime_ns to 0 or keying to MIP6_KEYING_IKEV2");
-        return false;
-    }
     if (cfg->keying == MIP6_KEYING_IKEV1 && cfg->auth != MIP6_IKE_AUTH_PSK) {
         snprintf(err, err_len,
                  "dynamic keying: IKEv1 authenticates with the shared key only (RFC 3776 "

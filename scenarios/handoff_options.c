@@ -226,7 +226,8 @@ const struct cmdline_option OPTIONS[] = {
      "Diffie-Hellman group: 31 (Curve25519, IKEv2 only) or 14 (MODP-2048); 0 picks 31 for "
      "ikev2 and 14 for ikev1"},
     {"ikeLifetime", CMDLINE_DOUBLE, &P.ike_lifetime_s, "s", 0, 1e7,
-     "with --keying=ikev2, the IKE SA's age at which the mobile node rekeys it; 0 never"},
+     "the IKE SA's age at which the mobile node rekeys it (IKEv2), or replaces it with a new "
+     "phase 1 and new quick modes (IKEv1, which cannot rekey an ISAKMP SA); 0 never"},
     {"saSoftLifetime", CMDLINE_DOUBLE, &P.sa_soft_lifetime_s, "s", 0, 1e7,
      "child SA age at which the mobile node rekeys; 0 never"},
     {"saHardLifetime", CMDLINE_DOUBLE, &P.sa_hard_lifetime_s, "s", 0, 1e7,
@@ -396,11 +397,6 @@ handoff_validate(void)
     if (!ed25519 && strcmp(P.ike_auth, "psk") != 0) {
         fprintf(stderr, "mip6sec-handoff: invalid value '%s' for --ikeAuth: use psk or ed25519\n",
                 P.ike_auth);
-        return false;
-    }
-    if (ikev1 && P.ike_lifetime_s > 0) {
-        fprintf(stderr, "mip6sec-handoff: --ikeLifetime needs --keying=ikev2; IKE SA rekeying "
-                        "is modelled for IKEv2 only\n");
         return false;
     }
     if (ikev1 && ed25519) {

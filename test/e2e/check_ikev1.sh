@@ -20,6 +20,9 @@
 # those of the rekeyed SAs included, has a good ICV.
 # Run 4: --keying=ikev1 with --dhGroup=31 exits with status 2 and a
 # message that names the value, before the database is touched.
+# Run 5, --ikeLifetime=7: a new phase 1 and quick modes replace the ISAKMP
+# SA twice without a dropped packet, and a child rekey in flight when
+# a move replaces it is abandoned without esp_no_sa drops.
 #
 # Usage: check_ikev1.sh SCENARIO OUTDIR
 # Exits 77 (skipped) when tshark or sqlite3 is not installed.
@@ -258,6 +261,48 @@ else
 	failed=$((failed + 1))
 	echo "FAIL esp_no_outbound_sa drops with --saHardBytes=150000: got '$no_sa_drops', expected at most 50"
 fi
+
+# ---- run 5: the ISAKMP SA replaced every 7 s ----
+
+# IKEv1 cannot rekey an ISAKMP SA, so at --ikeLifetime the mobile node runs
+# a new aggressive mode and quick modes for every pair from the same
+# address, then an Informational exchange deletes the old ISAKMP SA and its
+# pairs.  Traffic must not notice: no drop, and the BA times of the run
+# without it.
+simulate isakmp --ikeLifetime=7
+expect "scenario exit status with --ikeLifetime=7" "$?" 0
+db=$dir/isakmp/handoff.db
+expect "ike_sa_rekeyed events at the mobile node" "$(events isakmp mn ike_sa_rekeyed)" 2
+expect "ike_sa_up events at the mobile node" "$(events isakmp mn ike_sa_up)" 3
+expect "ike_sa_down events at the home agent" "$(events isakmp ha ike_sa_down)" 2
+expect "rekeyed SPIs chain from the first IKE SA" "$(query "$db" "SELECT count(*)
+	FROM mobility_events_v a JOIN mobility_events_v b ON b.kind = 'ike_sa_rekeyed'
+	AND b.value = a.value2 AND b.time_ns > a.time_ns WHERE a.kind = 'ike_sa_rekeyed'")" 1
+expect "drops with --ikeLifetime=7" "$(query "$db" "SELECT count(*) FROM packet_event
+	WHERE kind = 5")" 0
+expect "live SAs at the mobile node at the end with --ikeLifetime=7" "$(query "$db" "SELECT
+	count(*) FROM sa_lifetimes_v WHERE removed_ns IS NULL
+	AND node = (SELECT id FROM node WHERE name = 'mn')")" 6
+expect "BA times with --ikeLifetime=7" "$(query "$db" "SELECT group_concat(time_ns, ' ') FROM
+	mobility_event WHERE kind = 6")" "$(query "$dir/default/handoff.db" "SELECT
+	group_concat(time_ns, ' ') FROM mobility_event WHERE kind = 6")"
+check_captures isakmp
+ike_fields isakmp
+check_decrypted isakmp
+expect "aggressive mode messages with --ikeLifetime=7" "$(ike_count isakmp '$5 == 4')" 9
+
+# A child rekey in flight from the old care-of address when a move without
+# the K bit replaces the ISAKMP SA is abandoned.  The Delete still reaches
+# the home agent, so no packet arrives under a removed SA.
+"$scenario" --keying=ikev1 --ikeLifetime=6 --saSoftLifetime=4 --saHardLifetime=6 \
+	--tunnelEsp=all --kBit=false --output="$dir/abandoned.db" >/dev/null 2>&1
+expect "exit status with a rekey in flight during a move" "$?" 0
+expect "rekeys abandoned during the move" "$(sqlite3 -batch -noheader "$dir/abandoned.db" "SELECT
+	(SELECT count(*) FROM mobility_event WHERE kind = 45)
+	- (SELECT count(*) FROM mobility_event WHERE kind = 46)")" 1
+expect "esp_no_sa drops with a rekey in flight during a move" \
+	"$(sqlite3 -batch -noheader "$dir/abandoned.db" "SELECT count(*) FROM packet_event
+		WHERE kind = 5 AND drop_reason = 2")" 0
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

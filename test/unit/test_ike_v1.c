@@ -539,6 +539,56 @@ test_without_k_bit_phase1_runs_again(void)
     teardown(&w);
 }
 
+static void
+isakmp_lifetime(struct mip6_ike_config *cfg)
+{
+    cfg->ike_lifetime_ns = 5 * S;
+}
+
+/*
+ * At its lifetime a new phase 1 from the same address, with new quick
+ * modes, replaces the ISAKMP SA, because RFC 2409 has no exchange that
+ * rekeys it.  The old one and its pairs are deleted after the new pairs
+ * exist.
+ */
+static void
+test_isakmp_sa_replaced_at_lifetime(void)
+{
+    struct world w;
+    setup_with(&w, isakmp_lifetime);
+    register_away(&w);
+    struct ike_sa *first = w.mn->ike->self.current;
+    uint64_t first_spi = first ? first->spi_i : 0;
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_REKEYED), 0);
+
+    /* The lifetime ends about 5 s after registration began, and the old
+     * pairs go one retransmission timeout after the Delete. */
+    testsim_run_until(sim_now_ns() + 7 * S / 2);
+
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_UP), 2);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_SA_UP), 2);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_REKEYED), 1);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_IKE_SA_DOWN), 1);
+    CHECK_EQ_INT(events(&w, w.ha_node, REC_MOB_IKE_SA_DOWN), 1);
+    struct ike_sa *now = w.mn->ike->self.current;
+    CHECK(now != NULL);
+    CHECK(w.mn->ike->self.old == NULL);
+    if (now) {
+        CHECK(now->spi_i != first_spi);
+        CHECK_EQ_MEM(now->local, w.coa2, 16);
+    }
+    CHECK_EQ_INT(query_int(&w, "SELECT count(*) FROM mobility_event WHERE node = 0 AND kind = 47"
+                               " AND value = (SELECT value FROM mobility_event WHERE node = 0"
+                               " AND kind = 47) AND value2 <> value"),
+                 1);
+    /* Only the new ISAKMP SA's pairs remain, and no packet was dropped. */
+    CHECK_EQ_INT(w.mn->node.ipsec.n_sas, 6);
+    CHECK_EQ_INT(w.ha->node.ipsec.n_sas, 6);
+    CHECK_EQ_INT(query_int(&w, "SELECT count(*) FROM packet_event WHERE kind = 5"), 0);
+    CHECK_EQ_INT(events(&w, w.mn_node, REC_MOB_REGISTERED), 1);
+    teardown(&w);
+}
+
 /* ---- the home agent's checks (RFC 3776 §4.2, §4.4, §5.3.1) ---- */
 
 /* Add to the home agent's PAD a second identity, with a home address of its own. */
@@ -1011,10 +1061,10 @@ test_bad_config_rejected(void)
 CHECK_MAIN(TEST(test_first_move_runs_phase1_then_bu), TEST(test_ike_uses_care_of_address),
            TEST(test_selectors_name_home_address), TEST(test_key_log_names_initiator_cookie),
            TEST(test_k_bit_moves_isakmp_sa), TEST(test_without_k_bit_phase1_runs_again),
-           TEST(test_other_home_address_rejected), TEST(test_wrong_key_fails_authentication),
-           TEST(test_wrong_hash_i_rejected), TEST(test_lost_hash_i_sent_again),
-           TEST(test_main_mode_with_psk_rejected), TEST(test_phase1_identities_rejected),
-           TEST(test_unknown_identity_fails_at_mobile_node), TEST(test_other_version_dropped),
-           TEST(test_lost_first_message_retransmitted), TEST(test_soft_lifetime_rekeys_before_hard),
-           TEST(test_pfs_and_esn_negotiated), TEST(test_replayed_bu_dropped_by_window),
-           TEST(test_bad_config_rejected))
+           TEST(test_isakmp_sa_replaced_at_lifetime), TEST(test_other_home_address_rejected),
+           TEST(test_wrong_key_fails_authentication), TEST(test_wrong_hash_i_rejected),
+           TEST(test_lost_hash_i_sent_again), TEST(test_main_mode_with_psk_rejected),
+           TEST(test_phase1_identities_rejected), TEST(test_unknown_identity_fails_at_mobile_node),
+           TEST(test_other_version_dropped), TEST(test_lost_first_message_retransmitted),
+           TEST(test_soft_lifetime_rekeys_before_hard), TEST(test_pfs_and_esn_negotiated),
+           TEST(test_replayed_bu_dropped_by_window), TEST(test_bad_config_rejected))
