@@ -799,6 +799,7 @@ mip6_mn_free(struct mip6_mn *mn)
     for (size_t i = 0; i < mn->n_correspondents; i++) {
         mip6_timer_release(&mn->correspondents[i].retry);
         mip6_timer_release(&mn->correspondents[i].refresh);
+        mip6_timer_release(&mn->correspondents[i].rate);
     }
     ike_node_free(mn->ike);
     ipsec_db_free(&mn->node.ipsec);

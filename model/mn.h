@@ -45,6 +45,11 @@ struct mip6_bul {
  * Route optimization with one correspondent node: the return routability
  * state and the Binding Update List entry (RFC 6275 §11.1, §11.6).
  */
+/* RFC 6275 §12: at most 3 messages of one Mobility Header type to one correspondent per second. */
+#define MIP6_MAX_UPDATE_RATE 3
+/* The message types that the rate limit counts: HoTI, CoTI and BU. */
+enum mip6_rate_kind { MIP6_RATE_HOTI, MIP6_RATE_COTI, MIP6_RATE_BU, MIP6_RATE_KINDS };
+
 struct mip6_mn_cn {
     uint8_t address[16];
     uint64_t home_cookie; /* of the last HoTI; a HoT must echo it */
@@ -66,6 +71,12 @@ struct mip6_mn_cn {
     uint64_t retry_ns;   /* current retransmission timeout */
     struct mip6_timer retry;
     struct mip6_timer refresh; /* renews the correspondent binding */
+    /* Send times of the last MIP6_MAX_UPDATE_RATE HoTIs, CoTIs and BUs,
+     * oldest at index rate_next, for the rate limit of RFC 6275 §11.8. */
+    uint64_t rate_sent_ns[MIP6_RATE_KINDS][MIP6_MAX_UPDATE_RATE];
+    uint8_t rate_next[MIP6_RATE_KINDS];
+    uint8_t rate_count[MIP6_RATE_KINDS];
+    struct mip6_timer rate; /* sends what the rate limit held back */
     struct mip6_mn *mn;
 };
 

@@ -35,6 +35,25 @@ random_cookie(struct mip6_mn *mn)
     return (uint64_t)sim_random_u32(mn->node.id) << 32 | sim_random_u32(mn->node.id);
 }
 
+/* The earliest time at which c may get one more message of this kind. */
+static uint64_t
+rate_allows_at(const struct mip6_mn_cn *c, enum mip6_rate_kind kind)
+{
+    if (c->rate_count[kind] < MIP6_MAX_UPDATE_RATE)
+        return 0;
+    /* A fourth message must leave at least 1 s after the oldest of the last three. */
+    return c->rate_sent_ns[kind][c->rate_next[kind]] + NS_PER_S;
+}
+
+static void
+rate_note(struct mip6_mn_cn *c, enum mip6_rate_kind kind)
+{
+    c->rate_sent_ns[kind][c->rate_next[kind]] = sim_now_ns();
+    c->rate_next[kind] = (uint8_t)((c->rate_next[kind] + 1) % MIP6_MAX_UPDATE_RATE);
+    if (c->rate_count[kind] < MIP6_MAX_UPDATE_RATE)
+        c->rate_count[kind]++;
+}
+
 struct mip6_mn_cn *
 mip6_mn_ro_find(struct mip6_mn *mn, const uint8_t address[16])
 {
@@ -68,6 +87,7 @@ send_hoti(struct mip6_mn *mn, struct mip6_mn_cn *c)
                       pkt + IP6_HEADER_LEN, h.payload_len, NULL);
     else
         mip6_mn_tunnel_send(mn, pkt, w.pos, 0);
+    rate_note(c, MIP6_RATE_HOTI);
     record(mn, REC_MOB_HOTI_SENT, c, (int64_t)(uint32_t)c->home_cookie, 0);
 }
 
@@ -83,6 +103,7 @@ send_coti(struct mip6_mn *mn, struct mip6_mn_cn *c)
     msg.test_init.cookie = c->care_of_cookie;
     if (mh_encode(&w, &msg, mn->coa, c->address) != MH_OK)
         return;
+    rate_note(c, MIP6_RATE_COTI);
     if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->coa, c->address, IP6_NH_MOBILITY, mh, w.pos,
                       NULL) == SIM_OK)
         record(mn, REC_MOB_COTI_SENT, c, (int64_t)(uint32_t)c->care_of_cookie, 0);
@@ -125,6 +146,7 @@ send_bu(struct mip6_mn *mn, struct mip6_mn_cn *c)
         return;
     memcpy(c->coa, mn->coa, 16);
     c->bu_outstanding = true;
+    rate_note(c, MIP6_RATE_BU);
     if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, mn->coa, c->address, IP6_NH_DEST_OPTS, payload,
                       pw.pos, NULL) == SIM_OK)
         record(mn, REC_MOB_CN_BU_SENT, c, c->seq, msg.bu.lifetime);
@@ -157,15 +179,47 @@ send_deregistration(struct mip6_mn *mn, struct mip6_mn_cn *c)
     mh_set_checksum(mh, w.pos, hoa, c->address);
     memcpy(c->coa, hoa, 16);
     c->bu_outstanding = true;
+    rate_note(c, MIP6_RATE_BU);
     if (sim_ipv6_send(mn->node.id, mn->cfg.ifindex, hoa, c->address, IP6_NH_MOBILITY, mh, w.pos,
                       NULL) == SIM_OK)
         record(mn, REC_MOB_CN_BU_SENT, c, c->seq, 0);
+}
+
+/*
+ * RFC 6275 §11.8: the mobile node MUST NOT send Mobility Header messages of
+ * one type to one correspondent more than MAX_UPDATE_RATE times a second.
+ * Hold the messages that advance would send until the limit allows all of
+ * them, and return true when they must wait.
+ */
+static bool
+rate_limited(struct mip6_mn *mn, struct mip6_mn_cn *c)
+{
+    uint64_t at = 0;
+    if (c->deregistering) {
+        at = rate_allows_at(c, c->have_home_token ? MIP6_RATE_BU : MIP6_RATE_HOTI);
+    } else if (c->have_home_token && c->have_care_of_token) {
+        at = rate_allows_at(c, MIP6_RATE_BU);
+    } else {
+        if (!c->have_home_token)
+            at = rate_allows_at(c, MIP6_RATE_HOTI);
+        if (!c->have_care_of_token && rate_allows_at(c, MIP6_RATE_COTI) > at)
+            at = rate_allows_at(c, MIP6_RATE_COTI);
+    }
+    uint64_t now = sim_now_ns();
+    if (at <= now)
+        return false;
+    mip6_timer_stop(&c->retry);
+    mip6_timer_start(&c->rate, at - now);
+    record(mn, REC_MOB_RATE_LIMITED, c, (int64_t)((at - now) / 1000000), 0);
+    return true;
 }
 
 /* Send what is still missing: HoTI, CoTI, or the BU once both tokens are in. */
 static void
 advance(struct mip6_mn *mn, struct mip6_mn_cn *c)
 {
+    if (rate_limited(mn, c))
+        return;
     if (c->deregistering) {
         if (c->have_home_token)
             send_deregistration(mn, c);
@@ -180,6 +234,17 @@ advance(struct mip6_mn *mn, struct mip6_mn_cn *c)
             send_coti(mn, c);
     }
     mip6_timer_start(&c->retry, c->retry_ns);
+}
+
+/* The rate limit lets the held-back messages go. */
+static void
+rate_ready(void *owner)
+{
+    struct mip6_mn_cn *c = owner;
+
+    if (c->mn->state != MN_REGISTERED && !c->deregistering)
+        return;
+    advance(c->mn, c);
 }
 
 static void
@@ -231,6 +296,7 @@ mip6_mn_ro_stop(struct mip6_mn *mn)
         c->bu_outstanding = false;
         mip6_timer_stop(&c->retry);
         mip6_timer_stop(&c->refresh);
+        mip6_timer_stop(&c->rate);
     }
 }
 
@@ -426,5 +492,6 @@ mip6_mn_route_optimize(struct mip6_mn *mn, const uint8_t correspondent[16], char
     c->seq = (uint16_t)sim_random_u32(mn->node.id);
     mip6_timer_init(&c->retry, mn->node.id, retry, c);
     mip6_timer_init(&c->refresh, mn->node.id, refresh, c);
+    mip6_timer_init(&c->rate, mn->node.id, rate_ready, c);
     return 0;
 }

@@ -220,6 +220,10 @@ enum rec_mob {
      * unreachable (no answer to 3 probes), 2 abandoned (an advertisement
      * arrived), value2 = probes sent. */
     REC_MOB_ROUTER_NUD = 57,
+    /* The mobile node holds back HoTI, CoTI or BU to a correspondent for the
+     * rate limit of RFC 6275 §11.8; address = the correspondent, value = the
+     * wait in ms. */
+    REC_MOB_RATE_LIMITED = 58,
 };
 
 /* Events in the life of an SA, for the sa_event table. */

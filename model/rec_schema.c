@@ -589,6 +589,9 @@ mob_label(enum rec_mob mob)
         return (struct label){"router_nud", "unreachability detection of the default router "
                                             "ended; value = 0 reachable, 1 unreachable, "
                                             "2 abandoned, value2 = probes"};
+    case REC_MOB_RATE_LIMITED:
+        return (struct label){"rate_limited", "HoTI, CoTI or BU to a correspondent held back by "
+                                              "MAX_UPDATE_RATE; value = wait in ms"};
     }
     return (struct label){NULL, NULL};
 }

@@ -274,7 +274,7 @@ events_read_back(void)
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 24", "esp_replay");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 35", "ike_no_proposal");
     CHECK_ROW(db, "SELECT name FROM drop_reason WHERE id = 36", "home_address_defended");
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 57);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM mobility_kind"), 58);
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 41", "ike_sa_up");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 46", "rekey_done");
     CHECK_ROW(db, "SELECT name FROM mobility_kind WHERE id = 48", "wifi_assoc");

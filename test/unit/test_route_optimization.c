@@ -396,7 +396,61 @@ test_lost_cot_retried(void)
     teardown(&w);
 }
 
+/* Send times of the CoTIs (Mobility Header type 2, sent directly) of the mobile node. */
+static size_t
+coti_times(const struct world *w, uint64_t *times, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < testsim_sent_count() && n < max; i++) {
+        const struct testsim_packet *s = testsim_sent(i);
+        if (s->node == w->mn_node && s->len > 42 && s->bytes[6] == 135 && s->bytes[42] == 2)
+            times[n++] = s->time_ns;
+    }
+    return n;
+}
+
+/*
+ * RFC 6275 §11.8: moves every 200 ms restart return routability each
+ * time, but no more than MAX_UPDATE_RATE (3) CoTIs go to the correspondent
+ * within any second.  The held-back CoTI leaves when the limit allows, and
+ * the binding follows the last care-of address.
+ */
+static void
+test_update_rate_limited(void)
+{
+    struct world w;
+    setup(&w);
+    /* Registration right after each move, so every move restarts return routability. */
+    w.mn->cfg.optimistic_dad = true;
+
+    attach(&w, "fe80::2", "2001:1:0:2::");
+    testsim_run_until(3 * S);
+    struct mip6_mn_cn *c = correspondent(&w);
+    CHECK(c->bound);
+    for (int i = 0; i < 6; i++) {
+        if (i % 2 == 0)
+            attach(&w, "fe80::3", "2001:1:0:3::");
+        else
+            attach(&w, "fe80::2", "2001:1:0:2::");
+        testsim_run_until(3 * S + (uint64_t)(i + 1) * S / 5);
+    }
+    testsim_run_until(8 * S);
+
+    uint64_t times[64];
+    size_t n = coti_times(&w, times, 64);
+    /* CoTIs at 3.002, 3.202 and 3.402 s, then the moves at 3.6 and 3.8 s
+     * wait, and one CoTI for the last move leaves at 4.002 s. */
+    CHECK_EQ_INT(n, 5);
+    for (size_t i = 3; i < n; i++)
+        if (times[i] - times[i - 3] < S)
+            CHECK_EQ_INT((int64_t)(times[i] - times[i - 3]), (int64_t)S);
+    CHECK(c->bound);
+    CHECK_EQ_MEM(c->coa, w.mn->coa, 16);
+    teardown(&w);
+}
+
 CHECK_MAIN(TEST(test_return_routability_then_binding), TEST(test_traffic_skips_home_agent),
            TEST(test_new_registration_after_move), TEST(test_lost_cot_retried),
            TEST(test_unspecified_source_filled), TEST(test_correspondent_binding_refreshed),
-           TEST(test_home_token_reuse), TEST(test_deregistration_from_home))
+           TEST(test_home_token_reuse), TEST(test_deregistration_from_home),
+           TEST(test_update_rate_limited))
