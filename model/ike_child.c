@@ -246,6 +246,9 @@ hard_expired(void *owner)
     enum ike_child_kind kind = c->kind;
     uint32_t spi_in = c->in->esp.spi;
     bool in_use = !c->replaced;
+    /* A pair already replaced, or one whose rekey is under way, leaves a
+     * successor: only the last pair of its kind needs a new one. */
+    bool last = in_use && !c->rekeying && !newest_sibling(c);
 
     record_sa(c, c->out, REC_SA_HARD_EXPIRE);
     ike_child_remove(c);
@@ -255,7 +258,7 @@ hard_expired(void *owner)
     if (in_use && sa->state == IKE_ESTABLISHED)
         ike_notify_expired(sa, spi_in);
     /* The mobile node needs this kind of traffic protected again. */
-    if (sa->initiator && sa->state == IKE_ESTABLISHED && sa->peer->current == sa) {
+    if (last && sa->initiator && sa->state == IKE_ESTABLISHED && sa->peer->current == sa) {
         sa->wanted |= 1u << kind;
         ike_next_child(sa);
     }

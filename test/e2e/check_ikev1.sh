@@ -304,5 +304,18 @@ expect "esp_no_sa drops with a rekey in flight during a move" \
 	"$(sqlite3 -batch -noheader "$dir/abandoned.db" "SELECT count(*) FROM packet_event
 		WHERE kind = 5 AND drop_reason = 2")" 0
 
+# A hard lifetime close to the soft one: a pair that its rekey already
+# replaced, or whose rekey is under way, may reach the hard limit first.
+# That must not start a further pair of its kind, which filled the table of
+# pairs and stalled later rekeys.
+"$scenario" --keying=ikev1 --saSoftLifetime=3 --saHardLifetime=5 \
+	--output="$dir/close-limits.db" >/dev/null 2>&1
+expect "exit status with --saSoftLifetime=3 --saHardLifetime=5" "$?" 0
+expect "unfinished rekeys with close limits" "$(sqlite3 -batch -noheader "$dir/close-limits.db" \
+	"SELECT count(*) FROM rekeys_v WHERE end_ns IS NULL")" 0
+expect "drops and IKE failures with close limits" "$(sqlite3 -batch -noheader \
+	"$dir/close-limits.db" "SELECT (SELECT count(*) FROM packet_event WHERE kind = 5)
+	+ (SELECT count(*) FROM mobility_event WHERE kind = 43)")" 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
