@@ -151,8 +151,8 @@ def build(bld):
         campus.source = ['scenarios/campus.c', 'scenarios/cmdline.c']
         analysis = bld(features='c cprogram', target='mip6sec-analysis',
                        source=['analysis/analysis.c', 'analysis/campaign_report.c',
-                               'analysis/handoffs.c', 'analysis/campaign_stats.c',
-                               'analysis/rekeys.c', 'analysis/overhead.c',
+                               'analysis/campaign_rekeys.c', 'analysis/handoffs.c',
+                               'analysis/campaign_stats.c', 'analysis/rekeys.c', 'analysis/overhead.c',
                                'analysis/views.c', 'model/rec_schema.c'],
                        includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
