@@ -402,9 +402,9 @@ campaign_merge(const struct campaign *c, const char *dir, const char *output)
     printf("\n");
     if (m.without_sa_event > 0)
         fprintf(stderr,
-                PROGRAM ": note: %zu complete runs were recorded before the sa_event table "
-                        "(schema version 1), so they have no rekeys in the campaign database; "
-                        "rerun them with this version to include their rekeys\n",
+                PROGRAM ": note: complete runs recorded before the sa_event table (schema "
+                        "version 1), so without rekeys in the campaign database: %zu; rerun "
+                        "them with this version to include their rekeys\n",
                 m.without_sa_event);
     return CAMPAIGN_EXIT_OK;
 }

@@ -173,8 +173,13 @@ summarise(struct report *r, enum quantity q, enum subset subset, struct summary 
     summary_compute(r->values, n, s);
 }
 
+/*
+ * Print the statistics of one configuration.  without_rekey_data counts its
+ * complete runs that were recorded before the sa_event table.
+ */
 static void
-print_config(struct report *r, int64_t config, const char *label, int64_t runs, int64_t complete)
+print_config(struct report *r, int64_t config, const char *label, int64_t runs, int64_t complete,
+             int64_t without_rekey_data)
 {
     if (!r->csv) {
         size_t handoff = 0, unfinished = 0;
@@ -188,6 +193,10 @@ print_config(struct report *r, int64_t config, const char *label, int64_t runs, 
                (long long)complete, (long long)runs, r->count, handoff, r->count - handoff);
         if (unfinished > 0)
             printf("; %zu never finished, so they have no duration", unfinished);
+        if (without_rekey_data > 0)
+            printf("\nnote: complete runs recorded before the sa_event table, so without "
+                   "rekeys: %lld; rerun them with this version",
+                   (long long)without_rekey_data);
         printf("\n%-20s %-10s %5s %9s %9s %9s %9s %9s %21s\n", "quantity", "subset", "n", "mean",
                "median", "p5", "p95", "sd", "95% CI of the mean");
     }
@@ -282,7 +291,9 @@ print_configs(struct report *r)
     if (sqlite3_prepare_v2(r->db,
                            "SELECT c.config, c.label, (SELECT count(*) FROM run WHERE config ="
                            " c.config), (SELECT count(*) FROM run WHERE config = c.config AND"
-                           " status = 'complete') FROM configuration c ORDER BY c.config",
+                           " status = 'complete'), (SELECT count(*) FROM run WHERE config ="
+                           " c.config AND status = 'complete' AND rekeys IS NULL)"
+                           " FROM configuration c ORDER BY c.config",
                            -1, &st, NULL) != SQLITE_OK)
         return db_error(r, "reading configurations");
 
@@ -294,7 +305,7 @@ print_configs(struct report *r)
         status = label_copy ? load_config(r, config) : out_of_memory();
         if (status == 0)
             print_config(r, config, label_copy, sqlite3_column_int64(st, 2),
-                         sqlite3_column_int64(st, 3));
+                         sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
         free(label_copy);
     }
     if (status == 0 && rc != SQLITE_DONE)
