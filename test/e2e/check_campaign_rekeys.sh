@@ -11,7 +11,9 @@
 #    computes from the runs' rekeys_v, for --handoffWindow 1 and 0.5;
 #  - a merge with a run missing leaves out its rekeys, and after the
 #    campaign reruns that run a new merge has them all again, without
-#    duplicates.
+#    duplicates;
+#  - a run recorded before rekeys_v gives the same rows through a TEMP
+#    view, and one recorded before sa_event gives none and a note.
 # Usage: check_campaign_rekeys.sh CAMPAIGN HANDOFF ANALYSIS OUTDIR
 set -u
 campaign=$1
@@ -162,6 +164,30 @@ merged_rows "$dir/campaign.db" >"$dir/merged-again.csv"
 expect "rekey table after resume = union of rekeys_v" \
 	"$(cmp -s "$dir/union-again.csv" "$dir/merged-again.csv" && echo same)" same
 expect "rerun gives the same rekeys" "$(cmp -s "$dir/union.csv" "$dir/union-again.csv" && echo same)" same
+
+# ---- runs recorded before rekeys_v, and before the sa_event table ----
+mkdir -p "$dir/old-runs"
+cp "$dir"/runs/config*-run*.db "$dir/old-runs/"
+sqlite3 "$dir/old-runs/config0-run1.db" "DROP VIEW rekeys_v"
+sqlite3 "$dir/old-runs/config1-run1.db" "DROP VIEW rekeys_v; DROP VIEW signalling_v;
+	DROP VIEW overhead_v; DROP VIEW sa_lifetimes_v; DROP VIEW sa_events_v; DROP TABLE sa_event"
+"$campaign" merge "$dir/rekeys.campaign" --dir="$dir/old-runs" --output="$dir/old.db" \
+	>"$dir/merge-old.out" 2>"$dir/merge-old.err"
+expect "merge of old runs exit status" $? 0
+expect "run without rekeys_v gives the same rows" \
+	"$(sqlite3 -csv "$dir/old.db" "SELECT config, replication, $columns FROM rekey
+		WHERE config = 0 AND replication = 1 ORDER BY node, rekey" | md5sum)" \
+	"$(grep '^0,1,' "$dir/union.csv" | md5sum)"
+expect "merge leaves the run database without rekeys_v" \
+	"$(sqlite3 "$dir/old-runs/config0-run1.db" "SELECT count(*) FROM sqlite_master WHERE name = 'rekeys_v'")" 0
+expect "run without sa_event has no rekeys" \
+	"$(sqlite3 "$dir/old.db" "SELECT count(*), (SELECT rekeys IS NULL FROM run WHERE config = 1
+		AND replication = 1) FROM rekey WHERE config = 1 AND replication = 1")" "0|1"
+expect "merge notes the run without sa_event" \
+	"$(grep -c "before the sa_event table (schema version 1), so without rekeys in the campaign database: 1;" "$dir/merge-old.err")" 1
+"$analysis" --rekeys "$dir/old.db" >"$dir/report-old.txt"
+expect "report notes the run without sa_event" \
+	"$(grep -c "^note: complete runs recorded before the sa_event table, so without rekeys: 1;" "$dir/report-old.txt")" 1
 
 echo "check_campaign_rekeys: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
