@@ -151,8 +151,8 @@ def build(bld):
         campus.source = ['scenarios/campus.c', 'scenarios/cmdline.c']
         analysis = bld(features='c cprogram', target='mip6sec-analysis',
                        source=['analysis/analysis.c', 'analysis/campaign_report.c',
-                               'analysis/handoffs.c', 'analysis/campaign_stats.c',
-                               'analysis/rekeys.c', 'analysis/overhead.c',
+                               'analysis/campaign_rekeys.c', 'analysis/handoffs.c',
+                               'analysis/campaign_stats.c', 'analysis/rekeys.c', 'analysis/overhead.c',
                                'analysis/views.c', 'model/rec_schema.c'],
                        includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
@@ -160,5 +160,6 @@ def build(bld):
         campaign = bld(features='c cprogram', target='mip6sec-campaign',
                        source=['analysis/campaign.c', 'analysis/campaign_file.c',
                                'analysis/campaign_run.c', 'analysis/campaign_merge.c',
-                               'analysis/handoffs.c', 'analysis/campaign_stats.c'],
-                       includes=['analysis'], use=['GSL', 'SQLITE3'])
+                               'analysis/handoffs.c', 'analysis/campaign_stats.c',
+                               'model/rec_schema.c'],
+                       includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])

@@ -6,16 +6,19 @@
  *        mip6sec-analysis --rekeys [--handoffWindow=S] [--csv] RUN.db
  *        mip6sec-analysis --overhead [--csv] RUN.db
  *        mip6sec-analysis [--csv | --cdf] CAMPAIGN.db
+ *        mip6sec-analysis --rekeys [--handoffWindow=S] [--csv] CAMPAIGN.db
  *
  * handoffs.c finds the handoffs of a run and their milestones, and this
  * file prints them with mean, median and standard deviation.  A campaign
- * database (mip6sec-campaign merge) goes to campaign_report.c.
+ * database (mip6sec-campaign merge) goes to campaign_report.c, or with
+ * --rekeys to campaign_rekeys.c.
  * docs/database.md documents the schema and the rules.
  *
  * Exit status: 0 on success, 2 when the database cannot be analysed.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "campaign_rekeys.h"
 #include "campaign_report.h"
 #include "handoffs.h"
 #include "overhead.h"
@@ -467,6 +470,8 @@ usage(FILE *out)
 {
     fprintf(out, "usage: mip6sec-analysis [--csv] [--tcpWindow=S] [--tcpFraction=F] RUN.db\n"
                  "       mip6sec-analysis [--csv | --cdf] CAMPAIGN.db\n"
+                 "       mip6sec-analysis --rekeys [--handoffWindow=S] [--csv] RUN.db|CAMPAIGN.db\n"
+                 "       mip6sec-analysis --overhead [--csv] RUN.db\n"
                  "Print the handoff latencies and losses of one mip6sec run database, or the\n"
                  "statistics per configuration of a campaign database (mip6sec-campaign merge).\n"
                  "  --csv   print one CSV row per handoff (per statistic for a campaign) instead\n"
@@ -477,7 +482,9 @@ usage(FILE *out)
                  "          recovered, above 0 and at most 1 (default 0.9)\n"
                  "  --cdf   campaign only: print the empirical CDF of the latency per\n"
                  "          configuration as CSV\n"
-                 "  --rekeys  run only: print one row per SA rekey (view rekeys_v) and statistics\n"
+                 "  --rekeys  print one row per SA rekey (view rekeys_v) and statistics; for a\n"
+                 "          campaign, statistics per configuration over all rekeys, the rekeys\n"
+                 "          that coincided with a handoff and the others\n"
                  "  --handoffWindow=S  with --rekeys: a rekey coincides with a handoff when a\n"
                  "          link_down lies from S seconds before rekey_start to rekey_done\n"
                  "          (default 1)\n"
@@ -537,14 +544,20 @@ main(int argc, char **argv)
         return EXIT_UNUSABLE;
     }
 
-    if ((rekeys || overhead) && campaign_report_is_campaign(c.path)) {
+    if (overhead && campaign_report_is_campaign(c.path)) {
         fprintf(stderr,
-                "mip6sec-analysis: %s: --rekeys and --overhead need a run database; pass one "
-                "of the campaign's run databases\n",
+                "mip6sec-analysis: %s: --overhead needs a run database; pass one of the "
+                "campaign's run databases\n",
                 c.path);
         return EXIT_UNUSABLE;
     }
     if (campaign_report_is_campaign(c.path)) {
+        if (rekeys && cdf) {
+            fprintf(stderr, "mip6sec-analysis: --rekeys and --cdf exclude each other; pass one\n");
+            return EXIT_UNUSABLE;
+        }
+        if (rekeys)
+            return campaign_rekeys_report(c.path, csv, window_ns);
         enum campaign_report_format format = CAMPAIGN_REPORT_TABLE;
         if (csv)
             format = CAMPAIGN_REPORT_CSV;

@@ -50,7 +50,7 @@ usage(FILE *out)
             "           (default: the number of online CPUs); Ctrl-C stops them\n"
             "  run-one  run only run I (0 to count - 1), e.g. as one task of a job array\n"
             "  count    print the number of runs\n"
-            "  merge    write the configurations, runs and handoffs into one database\n"
+            "  merge    write the configurations, runs, handoffs and rekeys into one database\n"
             "Each run writes DIR/config<C>-run<R>.db and its output to DIR/config<C>-run<R>.log.\n"
             "See docs/campaigns.md for the campaign file format.\n");
 }

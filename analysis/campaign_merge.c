@@ -5,6 +5,7 @@
 
 #include "campaign_run.h"
 #include "handoffs.h"
+#include "rec_schema.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -24,7 +25,8 @@ static const char schema[] =
     " name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (config, name));"
     "CREATE TABLE run (config INTEGER NOT NULL REFERENCES configuration,"
     " replication INTEGER NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL,"
-    " path TEXT NOT NULL, run_id TEXT, handoffs INTEGER, PRIMARY KEY (config, replication));"
+    " path TEXT NOT NULL, run_id TEXT, handoffs INTEGER, rekeys INTEGER,"
+    " PRIMARY KEY (config, replication));"
     "CREATE TABLE handoff (config INTEGER NOT NULL, replication INTEGER NOT NULL,"
     " node INTEGER NOT NULL, node_name TEXT, handoff INTEGER NOT NULL,"
     " link_down_s REAL, link_up_s REAL, movement_s REAL, coa_ready_s REAL, bu_sent_s REAL,"
@@ -34,14 +36,29 @@ static const char schema[] =
     " duplicates INTEGER, reordered INTEGER, rr_tokens_s REAL, cn_ba_received_s REAL,"
     " first_ro_data_s REAL, rr_s REAL, cn_registration_s REAL, ike_start_s REAL,"
     " ike_sa_up_s REAL, sas_ready_s REAL, ike_sa_moved_s REAL, ike_s REAL, tcp_recovery_s REAL,"
-    " PRIMARY KEY (config, replication, node, handoff));";
+    " PRIMARY KEY (config, replication, node, handoff));"
+    "CREATE TABLE rekey (config INTEGER NOT NULL, replication INTEGER NOT NULL,"
+    " node INTEGER NOT NULL, node_name TEXT, rekey INTEGER NOT NULL, kind TEXT, peer INTEGER,"
+    " old_spi INTEGER, new_spi INTEGER, start_ns INTEGER NOT NULL, end_ns INTEGER,"
+    " duration_ns INTEGER, ike_events INTEGER, loss_end_ns INTEGER, esp_drops INTEGER,"
+    " drops INTEGER, ha_old_in INTEGER, ha_new_in INTEGER, ha_overlap_ns INTEGER,"
+    " mn_overlap_ns INTEGER, last_link_down_ns INTEGER,"
+    " PRIMARY KEY (config, replication, node, rekey));";
+
+/* The columns of rekeys_v that the rekey table copies, after config and replication. */
+static const char rekey_columns[] =
+    "node, node_name, rekey, kind, peer, old_spi, new_spi, start_ns, end_ns, duration_ns,"
+    " ike_events, loss_end_ns, esp_drops, drops, ha_old_in, ha_new_in, ha_overlap_ns,"
+    " mn_overlap_ns, last_link_down_ns";
+#define REKEY_COLUMN_COUNT 19
 
 struct merge {
     const struct campaign *c;
     const char *output;
     sqlite3 *db;
-    sqlite3_stmt *insert_run, *insert_handoff;
-    size_t complete, incomplete, handoffs;
+    sqlite3_stmt *insert_run, *insert_handoff, *insert_rekey;
+    size_t complete, incomplete, handoffs, rekeys;
+    size_t without_sa_event; /* complete runs recorded before the sa_event table */
 };
 
 static int
@@ -201,6 +218,78 @@ write_handoffs(struct merge *m, struct handoff_db *h, size_t config, unsigned lo
     return status;
 }
 
+/* Whether the run database itself (not this connection's TEMP schema) has the view rekeys_v. */
+static bool
+has_rekeys_view(struct handoff_db *h)
+{
+    sqlite3_stmt *q = handoff_db_prepare(
+        h, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'rekeys_v'");
+    bool found = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0;
+    sqlite3_finalize(q);
+    return found;
+}
+
+static int
+run_db_error(struct handoff_db *h, const char *what)
+{
+    fprintf(stderr, PROGRAM ": %s: %s failed: %s\n", h->path, what, sqlite3_errmsg(h->db));
+    return CAMPAIGN_EXIT_USAGE;
+}
+
+/*
+ * Copy the rows of rekeys_v of one complete run into the rekey table and
+ * store their number in *count.  A run recorded before the view gets it
+ * as a TEMP view of this connection, so the file stays unchanged.  A run
+ * recorded before the sa_event table (schema version 1) has no rekeys to
+ * copy, and *count stays HANDOFF_NONE.  Call after handoff_db_extract,
+ * which sets h->has_sa_event.
+ */
+static int
+write_rekeys(struct merge *m, struct handoff_db *h, size_t config, unsigned long replication,
+             int64_t *count)
+{
+    *count = HANDOFF_NONE;
+    if (!h->has_sa_event) {
+        m->without_sa_event++;
+        return 0;
+    }
+
+    if (!has_rekeys_view(h)) {
+        for (size_t i = 0; i < REC_ANALYSIS_VIEW_COUNT; i++) {
+            if (strcmp(rec_analysis_views[i].name, "rekeys_v") != 0)
+                continue;
+            char *sql =
+                sqlite3_mprintf("CREATE TEMP VIEW IF NOT EXISTS %s", rec_analysis_views[i].sql);
+            int rc = sql ? sqlite3_exec(h->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+            sqlite3_free(sql);
+            if (rc != SQLITE_OK)
+                return run_db_error(h, "creating the view rekeys_v");
+        }
+    }
+
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s FROM rekeys_v ORDER BY node, rekey", rekey_columns);
+    sqlite3_stmt *q = handoff_db_prepare(h, sql);
+    sqlite3_stmt *st = m->insert_rekey;
+    int status = 0, rc = SQLITE_DONE;
+    int64_t rows = 0;
+    while (status == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)config);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)replication);
+        for (int k = 0; k < REKEY_COLUMN_COUNT; k++)
+            sqlite3_bind_value(st, k + 3, sqlite3_column_value(q, k));
+        status = step_done(m, st, "writing the rekey table");
+        rows++;
+    }
+    if (status == 0 && rc != SQLITE_DONE)
+        status = run_db_error(h, "reading rekeys_v");
+    sqlite3_finalize(q);
+
+    *count = rows;
+    m->rekeys += (size_t)rows;
+    return status;
+}
+
 static int
 merge_run(struct merge *m, const char *dir, size_t index)
 {
@@ -211,7 +300,7 @@ merge_run(struct merge *m, const char *dir, size_t index)
     campaign_run_path(dir, config, replication, ".db", db, sizeof db);
     campaign_db_status(db, status_text, sizeof status_text);
 
-    int64_t handoffs = HANDOFF_NONE;
+    int64_t handoffs = HANDOFF_NONE, rekeys = HANDOFF_NONE;
     int status = 0;
     if (strcmp(status_text, "complete") == 0) {
         struct handoff_db h = {.program = PROGRAM, .path = db};
@@ -224,12 +313,15 @@ merge_run(struct merge *m, const char *dir, size_t index)
         handoff_db_ensure_indexes(&h);
         handoff_db_extract(&h);
         status = write_handoffs(m, &h, config, replication);
+        if (status == 0)
+            status = write_rekeys(m, &h, config, replication, &rekeys);
         handoffs = (int64_t)h.count;
         handoff_db_close(&h);
         m->complete++;
     } else {
         if (m->incomplete < 20)
-            fprintf(stderr, PROGRAM ": %s is %s; its handoffs are left out\n", db, status_text);
+            fprintf(stderr, PROGRAM ": %s is %s; its handoffs and rekeys are left out\n", db,
+                    status_text);
         m->incomplete++;
     }
     if (status != 0)
@@ -244,6 +336,7 @@ merge_run(struct merge *m, const char *dir, size_t index)
     if (run_id[0])
         sqlite3_bind_text(st, 6, run_id, -1, SQLITE_TRANSIENT);
     bind_int(st, 7, handoffs);
+    bind_int(st, 8, rekeys);
     return step_done(m, st, "writing the run table");
 }
 
@@ -267,12 +360,16 @@ campaign_merge(const struct campaign *c, const char *dir, const char *output)
         sqlite3_exec(m.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         status = db_error(&m, "creating the campaign database");
     if (status == 0 &&
-        (sqlite3_prepare_v2(m.db, "INSERT INTO run VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &m.insert_run,
-                            NULL) != SQLITE_OK ||
+        (sqlite3_prepare_v2(m.db, "INSERT INTO run VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
+                            &m.insert_run, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(m.db,
                             "INSERT INTO handoff VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                             " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            -1, &m.insert_handoff, NULL) != SQLITE_OK))
+                            -1, &m.insert_handoff, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(m.db,
+                            "INSERT INTO rekey VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                            " ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &m.insert_rekey, NULL) != SQLITE_OK))
         status = db_error(&m, "preparing the inserts");
     if (status == 0)
         status = write_campaign(&m);
@@ -285,6 +382,7 @@ campaign_merge(const struct campaign *c, const char *dir, const char *output)
 
     sqlite3_finalize(m.insert_run);
     sqlite3_finalize(m.insert_handoff);
+    sqlite3_finalize(m.insert_rekey);
     sqlite3_close(m.db);
     if (status == 0 && rename(tmp, output) != 0) {
         fprintf(stderr, PROGRAM ": cannot rename %s to %s: %s\n", tmp, output, strerror(errno));
@@ -295,12 +393,18 @@ campaign_merge(const struct campaign *c, const char *dir, const char *output)
         return status;
     }
 
-    printf("%s: %zu configurations, %zu runs: %zu complete with %zu handoffs", output,
-           c->config_count, c->run_count, m.complete, m.handoffs);
+    printf("%s: %zu configurations, %zu runs: %zu complete with %zu handoffs and %zu rekeys",
+           output, c->config_count, c->run_count, m.complete, m.handoffs, m.rekeys);
     if (m.incomplete > 0)
-        printf("; %zu runs not complete, their handoffs left out (run "
+        printf("; %zu runs not complete, their handoffs and rekeys left out (run "
                "'mip6sec-campaign run' again to finish them)",
                m.incomplete);
     printf("\n");
+    if (m.without_sa_event > 0)
+        fprintf(stderr,
+                PROGRAM ": note: complete runs recorded before the sa_event table (schema "
+                        "version 1), so without rekeys in the campaign database: %zu; rerun "
+                        "them with this version to include their rekeys\n",
+                m.without_sa_event);
     return CAMPAIGN_EXIT_OK;
 }

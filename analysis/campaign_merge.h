@@ -6,11 +6,11 @@
 
 /*
  * Write the campaign database at output (replacing it) from the run
- * databases in dir: the tables campaign, configuration, parameter, run
- * and handoff that docs/campaigns.md describes.  Runs that are not
- * complete are listed in the run table without handoffs.  Returns an
- * enum campaign_exit value.  A run database that the handoff extraction
- * cannot read ends the program with status 2, naming the file.
+ * databases in dir: the tables campaign, configuration, parameter, run,
+ * handoff and rekey that docs/campaigns.md describes.  Runs that are not
+ * complete are listed in the run table without handoffs and rekeys.
+ * Returns an enum campaign_exit value.  A run database that the handoff
+ * extraction cannot read ends the program with status 2, naming the file.
  */
 int campaign_merge(const struct campaign *c, const char *dir, const char *output);
 

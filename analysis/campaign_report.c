@@ -11,7 +11,6 @@
 
 #include "campaign_stats.h"
 
-#include <math.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,27 +168,8 @@ load_config(struct report *r, int64_t config)
     return 0;
 }
 
-static void
-put_number(double v, int width, int precision)
-{
-    if (isnan(v))
-        printf(" %*s", width, "-");
-    else
-        printf(" %*.*f", width, precision, v);
-}
-
-static void
-put_csv_number(double v)
-{
-    if (isnan(v))
-        printf(",");
-    else
-        printf(",%.9g", v);
-}
-
-/* Write text as one CSV field, quoted (RFC 4180) when it contains a comma, quote or newline. */
-static void
-put_csv_text(const char *text)
+void
+campaign_report_csv_text(const char *text)
 {
     if (!strpbrk(text, ",\"\n")) {
         fputs(text, stdout);
@@ -214,7 +194,7 @@ print_config(struct report *r, int64_t config, const char *label, int64_t runs, 
         summary_compute(s->v, s->n, &unused); /* sorts the latencies */
         for (size_t i = 0; i < s->n; i++) {
             printf("%lld,", (long long)config);
-            put_csv_text(label);
+            campaign_report_csv_text(label);
             printf(",%.9g,%.9g\n", s->v[i], (double)(i + 1) / (double)s->n);
         }
         return;
@@ -234,28 +214,14 @@ print_config(struct report *r, int64_t config, const char *label, int64_t runs, 
         summary_compute(r->q[k].v, r->q[k].n, &s);
         if (r->format == CAMPAIGN_REPORT_CSV) {
             printf("%lld,", (long long)config);
-            put_csv_text(label);
+            campaign_report_csv_text(label);
             printf(",%s,%zu", r->names[k], s.n);
-            put_csv_number(s.mean);
-            put_csv_number(s.median);
-            put_csv_number(s.p5);
-            put_csv_number(s.p95);
-            put_csv_number(s.sd);
-            put_csv_number(s.ci_low);
-            put_csv_number(s.ci_high);
+            summary_print_csv(&s);
             putchar('\n');
             continue;
         }
         printf("%-26s %5zu", r->names[k], s.n);
-        put_number(s.mean, 9, 4);
-        put_number(s.median, 9, 4);
-        put_number(s.p5, 9, 4);
-        put_number(s.p95, 9, 4);
-        put_number(s.sd, 9, 4);
-        if (isnan(s.ci_low))
-            printf(" %21s\n", "-");
-        else
-            printf("  [%8.4f, %8.4f]\n", s.ci_low, s.ci_high);
+        summary_print_table(&s, 9, 4);
     }
 }
 

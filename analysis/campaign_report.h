@@ -16,6 +16,10 @@ enum campaign_report_format {
 /* Whether path is an SQLite database with the tables of a campaign database. */
 bool campaign_report_is_campaign(const char *path);
 
+/* Write text to stdout as one CSV field, quoted (RFC 4180) when it contains a comma, quote or
+ * newline. */
+void campaign_report_csv_text(const char *text);
+
 /*
  * Print the statistics of every configuration to stdout.  Returns the
  * exit status: 0, or 2 after printing why the database cannot be read.

@@ -28,4 +28,14 @@ struct summary {
  */
 void summary_compute(double *v, size_t n, struct summary *s);
 
+/*
+ * Print mean, median, p5, p95 and sd to stdout, each after a space in a
+ * field of the width with that many decimals, then the interval as
+ * "  [low, high]" and a newline.  A NaN prints as "-".
+ */
+void summary_print_table(const struct summary *s, int width, int precision);
+
+/* Print ",mean,median,p5,p95,sd,ci_low,ci_high" to stdout, empty where NaN, no newline. */
+void summary_print_csv(const struct summary *s);
+
 #endif

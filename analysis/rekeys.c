@@ -72,11 +72,17 @@ read_row(sqlite3_stmt *st, struct rekey_row *r)
     r->last_down = column_or_none(st, 14);
 }
 
+bool
+rekeys_in_handoff(int64_t start_ns, int64_t last_down_ns, int64_t window_ns)
+{
+    return last_down_ns != HANDOFF_NONE && last_down_ns >= start_ns - window_ns;
+}
+
 /* The rekey coincides with a handoff: a link_down within [start - window, end]. */
 static bool
 in_handoff(const struct rekey_row *r, int64_t window_ns)
 {
-    return r->last_down != HANDOFF_NONE && r->last_down >= r->start - window_ns;
+    return rekeys_in_handoff(r->start, r->last_down, window_ns);
 }
 
 static void

@@ -13,6 +13,14 @@
 #include <stdbool.h>
 
 /*
+ * Whether a rekey coincides with a handoff: the mobile node's latest
+ * link_down at or before the rekey's end (last_down_ns, the column
+ * last_link_down_ns of rekeys_v, HANDOFF_NONE when there is none) lies at
+ * or after start_ns - window_ns.  The campaign report uses the same rule.
+ */
+bool rekeys_in_handoff(int64_t start_ns, int64_t last_down_ns, int64_t window_ns);
+
+/*
  * Print one row per rekey and, unless csv, statistics over the rekeys.  A
  * rekey coincides with a handoff when a link_down of its node lies between
  * window_ns before rekey_start and rekey_done.  Call views_ensure first.

@@ -1,6 +1,7 @@
 /*
  * test_analysis.c - mip6sec-analysis on a synthetic run recorded through
- * the rec API, with four handoffs at known times.
+ * the rec API, with four handoffs at known times, and --rekeys on a
+ * campaign database written by hand.
  *
  * Nodes: 0 mn, 1 ha, 2 cn.  The CN sends UDP datagram k (SeqTs sequence
  * k) to the home address at 1000 + 10k ms, k = 0 .. 399, and each one that
@@ -37,6 +38,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <math.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -501,6 +504,312 @@ late_ba_counts_at_first_data(void)
     remove_db(path);
 }
 
+/*
+ * A campaign database built by hand for mip6sec-analysis --rekeys.
+ * Configuration 0 (speed=10) has two replications with three rekeys each;
+ * configuration 1 (traffic=udp,ping, a label that CSV must quote) has
+ * none.  Times in ms, stored in ns as the merge stores them:
+ *
+ *   rep rekey start   end    duration ike esp drops ha-ovl mn-ovl last down  handoff (1 s)
+ *   1   1     14000  14020     20       8   0    1     19     20    5000      no
+ *   1   2     14040  14062     22       8   0    0     20     21    5000      no
+ *   1   3     22000  22024     24       8   0    3     21     22   15000      no
+ *   2   1     13000  14020   1020      16   4   10      -    500   12500      yes, 500 ms before
+ *   2   2     21000  21026     26       8   0    2     22     23   12500      no
+ *   2   3     23000      -      -       4   2    6      -      -   22900      yes, 100 ms before
+ *
+ * Statistics, by hand and checked with Python 3.11's statistics module.
+ * Percentiles interpolate as R's quantile type 7 does, and t(0.975, df)
+ * comes from a t table: df 1 12.7062047, df 3 3.18244631, df 4
+ * 2.77644511, df 5 2.57058184.
+ *   duration all {20, 22, 24, 26, 1020}: mean 222.4, median 24, p5 20.4,
+ *     p95 26 + 0.8 * 994 = 821.2, sd sqrt(795227.2 / 4) = 445.877562,
+ *     CI 222.4 -+ 2.77644511 * 445.877562 / sqrt(5) = [-331.230117, 776.030117]
+ *   duration handoff {1020}: n 1, no sd and no CI
+ *   duration no handoff {20, 22, 24, 26}: mean 23, median 23, p5 20.3, p95 25.7,
+ *     sd sqrt(20 / 3) = 2.581989, CI [18.891479, 27.108521]
+ *   ESP drops handoff {4, 2}: mean 3, median 3, p5 2.1, p95 3.9, sd sqrt(2),
+ *     CI 3 -+ 12.7062047 = [-9.7062047, 15.7062047]
+ *   ESP drops all {0, 0, 0, 4, 0, 2}: mean 1, median 0, p5 0, p95 3.5,
+ *     sd sqrt(14 / 5) = 1.673320, CI [-0.756042, 2.756042]
+ *   overlap at ha handoff: both are NULL, so n 0
+ *   overlap at ha all {19, 20, 21, 22}: mean 20.5, p5 19.15, p95 21.85,
+ *     sd sqrt(5 / 3) = 1.290994, CI [18.445740, 22.554260]
+ *   IKE events handoff {16, 4}: mean 10, p5 4.6, p95 15.4, sd sqrt(72),
+ *     CI 10 -+ 12.7062047 * 6
+ *   drops no handoff {1, 0, 3, 2}: mean 1.5, p5 0.15, p95 2.85,
+ *     sd sqrt(5 / 3), CI 1.5 -+ 3.18244631 * sqrt(5 / 3) / 2
+ * With --handoffWindow=0.4 rekey 2.1 no longer coincides: duration handoff
+ * has n 0, duration no handoff equals duration all, ESP drops handoff {2}.
+ * With 0 no rekey coincides, and drops no handoff {1, 0, 3, 10, 2, 6} has
+ * mean 22 / 6, median 2.5, p5 0.25, p95 9, sd 3.723797, CI [-0.241219, 7.574552].
+ */
+static const char campaign_schema[] =
+    "CREATE TABLE campaign (name TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE configuration (config INTEGER PRIMARY KEY, label TEXT NOT NULL);"
+    "CREATE TABLE run (config INTEGER NOT NULL, replication INTEGER NOT NULL,"
+    " seed INTEGER NOT NULL, status TEXT NOT NULL, path TEXT NOT NULL, run_id TEXT,"
+    " handoffs INTEGER, rekeys INTEGER, PRIMARY KEY (config, replication));"
+    "CREATE TABLE handoff (config INTEGER NOT NULL, replication INTEGER NOT NULL);"
+    "CREATE TABLE rekey (config INTEGER NOT NULL, replication INTEGER NOT NULL,"
+    " node INTEGER NOT NULL, node_name TEXT, rekey INTEGER NOT NULL, kind TEXT, peer INTEGER,"
+    " old_spi INTEGER, new_spi INTEGER, start_ns INTEGER NOT NULL, end_ns INTEGER,"
+    " duration_ns INTEGER, ike_events INTEGER, loss_end_ns INTEGER, esp_drops INTEGER,"
+    " drops INTEGER, ha_old_in INTEGER, ha_new_in INTEGER, ha_overlap_ns INTEGER,"
+    " mn_overlap_ns INTEGER, last_link_down_ns INTEGER,"
+    " PRIMARY KEY (config, replication, node, rekey));"
+    "INSERT INTO campaign VALUES ('file', 'hand.campaign');"
+    "INSERT INTO configuration VALUES (0, 'speed=10'), (1, 'traffic=udp,ping');"
+    "INSERT INTO run VALUES (0, 1, 1, 'complete', 'a.db', 'a', 2, 3),"
+    " (0, 2, 1, 'complete', 'b.db', 'b', 2, 3), (1, 1, 1, 'complete', 'c.db', 'c', 2, 0),"
+    " (1, 2, 1, 'interrupted', 'd.db', 'd', NULL, NULL);";
+
+/* One rekey of configuration 0, in ms; a negative value is NULL. */
+static const struct {
+    int replication, rekey;
+    double start, end, ike, esp, drops, ha_overlap, mn_overlap, last_down;
+} hand_rekeys[] = {
+    {1, 1, 14000, 14020, 8, 0, 1, 19, 20, 5000},  {1, 2, 14040, 14062, 8, 0, 0, 20, 21, 5000},
+    {1, 3, 22000, 22024, 8, 0, 3, 21, 22, 15000}, {2, 1, 13000, 14020, 16, 4, 10, -1, 500, 12500},
+    {2, 2, 21000, 21026, 8, 0, 2, 22, 23, 12500}, {2, 3, 23000, -1, 4, 2, 6, -1, -1, 22900},
+};
+
+static void
+bind_ms(sqlite3_stmt *st, int column, double ms)
+{
+    if (ms < 0)
+        sqlite3_bind_null(st, column);
+    else
+        sqlite3_bind_int64(st, column, (sqlite3_int64)(ms * 1e6 + 0.5));
+}
+
+/* Write the campaign database of the table above; with rekeys false its rekey table is empty. */
+static void
+write_hand_campaign(const char *path, bool rekeys)
+{
+    remove_db(path);
+    sqlite3 *db = NULL;
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, campaign_schema, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    CHECK_EQ_INT(sqlite3_prepare_v2(db,
+                                    "INSERT INTO rekey (config, replication, node, node_name,"
+                                    " rekey, kind, start_ns, end_ns, duration_ns, ike_events,"
+                                    " esp_drops, drops, ha_overlap_ns, mn_overlap_ns,"
+                                    " last_link_down_ns)"
+                                    " VALUES (0, ?, 0, 'mn', ?, 'bu', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    for (size_t i = 0; rekeys && i < sizeof hand_rekeys / sizeof hand_rekeys[0]; i++) {
+        sqlite3_bind_int(st, 1, hand_rekeys[i].replication);
+        sqlite3_bind_int(st, 2, hand_rekeys[i].rekey);
+        bind_ms(st, 3, hand_rekeys[i].start);
+        bind_ms(st, 4, hand_rekeys[i].end);
+        bind_ms(st, 5, hand_rekeys[i].end < 0 ? -1 : hand_rekeys[i].end - hand_rekeys[i].start);
+        sqlite3_bind_int(st, 6, (int)hand_rekeys[i].ike);
+        sqlite3_bind_int(st, 7, (int)hand_rekeys[i].esp);
+        sqlite3_bind_int(st, 8, (int)hand_rekeys[i].drops);
+        bind_ms(st, 9, hand_rekeys[i].ha_overlap);
+        bind_ms(st, 10, hand_rekeys[i].mn_overlap);
+        bind_ms(st, 11, hand_rekeys[i].last_down);
+        CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
+}
+
+/*
+ * Check the CSV row that starts with prefix ("config,label,quantity,subset,"):
+ * n, then mean, median, p5, p95, sd, CI low and high, where NAN expects an
+ * empty field.
+ */
+static void
+check_csv_row(const char *out, const char *prefix, long n, const double expected[7], int line)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "\n%s", prefix);
+    const char *row = strstr(out, needle);
+    if (!row) {
+        fprintf(stderr, "%s:%d: no CSV row starts with \"%s\"; output was:\n%s\n", __FILE__, line,
+                prefix, out);
+        check_failures++;
+        return;
+    }
+
+    const char *p = row + strlen(needle);
+    char *end = NULL;
+    long got_n = strtol(p, &end, 10);
+    if (got_n != n) {
+        fprintf(stderr, "%s:%d: %s n is %ld, expected %ld\n", __FILE__, line, prefix, got_n, n);
+        check_failures++;
+    }
+    static const char *const fields[7] = {"mean", "median",   "p5",       "p95",
+                                          "sd",   "ci95_low", "ci95_high"};
+    p = end;
+    for (int i = 0; i < 7; i++) {
+        if (*p != ',') {
+            fprintf(stderr, "%s:%d: %s has no %s field\n", __FILE__, line, prefix, fields[i]);
+            check_failures++;
+            return;
+        }
+        p++;
+        bool empty = *p == ',' || *p == '\n' || *p == '\0';
+        double v = empty ? NAN : strtod(p, &end);
+        if (!empty)
+            p = end;
+        bool ok = isnan(expected[i])
+                      ? empty
+                      : !empty && fabs(v - expected[i]) <= 1e-6 * fmax(1.0, fabs(expected[i]));
+        if (!ok) {
+            fprintf(stderr, "%s:%d: %s %s is %.9g, expected %.9g\n", __FILE__, line, prefix,
+                    fields[i], v, expected[i]);
+            check_failures++;
+        }
+    }
+    if (*p != '\n' && *p != '\0') {
+        fprintf(stderr, "%s:%d: %s has more than 12 fields\n", __FILE__, line, prefix);
+        check_failures++;
+    }
+}
+
+#define CHECK_CSV_ROW(out, prefix, n, ...)                                                         \
+    check_csv_row((out), (prefix), (n), (const double[7]){__VA_ARGS__}, __LINE__)
+
+static void
+campaign_rekeys_csv_matches_hand_values(void)
+{
+    char path[256], args[512], out[16384];
+    db_path(path, sizeof path, "rekey-campaign.db");
+    write_hand_campaign(path, true);
+    snprintf(args, sizeof args, "--rekeys --csv '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+
+    const char header[] =
+        "config,label,quantity,subset,n,mean,median,p5,p95,sd,ci95_low,ci95_high\n";
+    CHECK(strncmp(out, header, sizeof header - 1) == 0);
+    CHECK_CSV_ROW(out, "0,speed=10,duration_ms,all,", 5, 222.4, 24, 20.4, 821.2, 445.877562,
+                  -331.230117, 776.030117);
+    CHECK_CSV_ROW(out, "0,speed=10,duration_ms,handoff,", 1, 1020, 1020, 1020, 1020, NAN, NAN, NAN);
+    CHECK_CSV_ROW(out, "0,speed=10,duration_ms,no_handoff,", 4, 23, 23, 20.3, 25.7, 2.581989,
+                  18.891479, 27.108521);
+    CHECK_CSV_ROW(out, "0,speed=10,esp_drops,all,", 6, 1, 0, 0, 3.5, 1.673320, -0.756042, 2.756042);
+    CHECK_CSV_ROW(out, "0,speed=10,esp_drops,handoff,", 2, 3, 3, 2.1, 3.9, sqrt(2.0), -9.7062047,
+                  15.7062047);
+    CHECK_CSV_ROW(out, "0,speed=10,esp_drops,no_handoff,", 4, 0, 0, 0, 0, 0, 0, 0);
+    CHECK_CSV_ROW(out, "0,speed=10,ha_overlap_ms,all,", 4, 20.5, 20.5, 19.15, 21.85, 1.290994,
+                  18.445740, 22.554260);
+    CHECK_CSV_ROW(out, "0,speed=10,ha_overlap_ms,handoff,", 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN);
+    CHECK_CSV_ROW(out, "0,speed=10,mn_overlap_ms,handoff,", 1, 500, 500, 500, 500, NAN, NAN, NAN);
+    CHECK_CSV_ROW(out, "0,speed=10,ike_events,handoff,", 2, 10, 10, 4.6, 15.4, sqrt(72.0),
+                  10 - 12.7062047 * 6, 10 + 12.7062047 * 6);
+    CHECK_CSV_ROW(out, "0,speed=10,drops,no_handoff,", 4, 1.5, 1.5, 0.15, 2.85, sqrt(5.0 / 3),
+                  1.5 - 3.18244631 * sqrt(5.0 / 3) / 2, 1.5 + 3.18244631 * sqrt(5.0 / 3) / 2);
+
+    /* The configuration without rekeys has every row, with n 0, and its label is quoted. */
+    CHECK_CSV_ROW(out, "1,\"traffic=udp,ping\",duration_ms,all,", 0, NAN, NAN, NAN, NAN, NAN, NAN,
+                  NAN);
+    CHECK_CSV_ROW(out, "1,\"traffic=udp,ping\",mn_overlap_ms,no_handoff,", 0, NAN, NAN, NAN, NAN,
+                  NAN, NAN, NAN);
+
+    /* 2 configurations x 6 quantities x 3 subsets, and the header. */
+    size_t lines = 0;
+    for (const char *p = out; *p; p++)
+        lines += *p == '\n';
+    CHECK_EQ_INT(lines, 1 + 2 * 6 * 3);
+    remove_db(path);
+}
+
+static void
+campaign_rekeys_window_moves_rekey(void)
+{
+    char path[256], args[512], out[16384];
+    db_path(path, sizeof path, "rekey-window.db");
+    write_hand_campaign(path, true);
+    snprintf(args, sizeof args, "--rekeys --csv --handoffWindow=0.4 '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+
+    CHECK_CSV_ROW(out, "0,speed=10,duration_ms,handoff,", 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN);
+    CHECK_CSV_ROW(out, "0,speed=10,duration_ms,no_handoff,", 5, 222.4, 24, 20.4, 821.2, 445.877562,
+                  -331.230117, 776.030117);
+    CHECK_CSV_ROW(out, "0,speed=10,esp_drops,handoff,", 1, 2, 2, 2, 2, NAN, NAN, NAN);
+
+    /* A window of 0 leaves no rekey coinciding: both link downs came before the starts. */
+    snprintf(args, sizeof args, "--rekeys --csv --handoffWindow=0 '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    CHECK_CSV_ROW(out, "0,speed=10,drops,handoff,", 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN);
+    CHECK_CSV_ROW(out, "0,speed=10,drops,no_handoff,", 6, 22.0 / 6, 2.5, 0.25, 9, 3.723797,
+                  -0.241219, 7.574552);
+    remove_db(path);
+}
+
+static void
+campaign_rekeys_table(void)
+{
+    char path[256], args[512], out[16384];
+    db_path(path, sizeof path, "rekey-table.db");
+    write_hand_campaign(path, true);
+    snprintf(args, sizeof args, "--rekeys '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+
+    CHECK_CONTAINS(out, "campaign hand.campaign: 2 configurations, 4 runs, 3 complete, 6 rekeys\n");
+    CHECK_CONTAINS(out, "link_down lies from 1.000 s before rekey_start to rekey_done");
+    CHECK_CONTAINS(out, "\nconfiguration 0: speed=10\n2 of 2 runs complete, 6 rekeys: 2 coincided "
+                        "with a handoff, 4 did not; 1 never finished, so they have no "
+                        "duration\n");
+    CHECK_CONTAINS(out, "\nduration (ms)        all            5   222.400    24.000    20.400   "
+                        "821.200   445.878  [-331.230,  776.030]\n");
+    CHECK_CONTAINS(out, "\nduration (ms)        handoff        1  1020.000  1020.000  1020.000  "
+                        "1020.000         -                     -\n");
+    CHECK_CONTAINS(out, "\nduration (ms)        no handoff     4    23.000    23.000    20.300    "
+                        "25.700     2.582  [  18.891,   27.109]\n");
+    CHECK_CONTAINS(out, "\nconfiguration 1: traffic=udp,ping\n1 of 2 runs complete, 0 rekeys: 0 "
+                        "coincided with a handoff, 0 did not\n");
+    remove_db(path);
+}
+
+static void
+campaign_rekeys_unusable_inputs(void)
+{
+    char path[256], args[512], out[16384];
+
+    /* Merged by a version without the rekey table. */
+    db_path(path, sizeof path, "old-campaign.db");
+    write_hand_campaign(path, true);
+    sqlite3 *db = NULL;
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, "DROP TABLE rekey", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    snprintf(args, sizeof args, "--rekeys '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 2);
+    CHECK_CONTAINS(out, "old-campaign.db: the campaign database has no rekey table");
+    CHECK_CONTAINS(out, "run 'mip6sec-campaign merge' again");
+    remove_db(path);
+
+    /* No run recorded a rekey: a result, not an error, in both formats. */
+    db_path(path, sizeof path, "no-rekeys.db");
+    write_hand_campaign(path, false);
+    snprintf(args, sizeof args, "--rekeys '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    CHECK_CONTAINS(out, "no-rekeys.db: no rekeys: none of the 3 complete runs recorded an SA "
+                        "rekey. Rekeys need --keying=ikev2 or ikev1");
+    CHECK(strstr(out, "configuration 0") == NULL);
+    snprintf(args, sizeof args, "--rekeys --csv '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 0);
+    CHECK_CONTAINS(out, "config,label,quantity,subset,n,");
+    CHECK_CONTAINS(out, "no-rekeys.db: no rekeys");
+
+    snprintf(args, sizeof args, "--rekeys --cdf '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 2);
+    CHECK_CONTAINS(out, "--rekeys and --cdf exclude each other");
+    snprintf(args, sizeof args, "--overhead '%s'", path);
+    CHECK_EQ_INT(run_analysis(args, out, sizeof out), 2);
+    CHECK_CONTAINS(out, "--overhead needs a run database");
+    remove_db(path);
+}
+
 CHECK_MAIN(TEST(csv_rows_match_hand_values), TEST(table_statistics_match_hand_values),
            TEST(killed_run_is_analysed_with_warning), TEST(unusable_inputs_exit_2),
-           TEST(late_ba_counts_at_first_data))
+           TEST(late_ba_counts_at_first_data), TEST(campaign_rekeys_csv_matches_hand_values),
+           TEST(campaign_rekeys_window_moves_rekey), TEST(campaign_rekeys_table),
+           TEST(campaign_rekeys_unusable_inputs))
