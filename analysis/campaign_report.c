@@ -12,6 +12,7 @@
 #include "campaign_stats.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ static const struct {
     const char *name;
     const char *sql; /* an expression over the columns of handoff */
 } extra[] = {
+    {"lost packets (count)", "lost_packets"},
     {"duplicates (count)", "duplicates"},
     {"reordered (count)", "reordered"},
     {"CoA ready to IKE SA up",
@@ -150,11 +152,21 @@ load_config(struct report *r, int64_t config)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) != SQLITE_NULL)
             push(&r->q[0], sqlite3_column_double(st, 0), cap);
+        /* The components split the latency, so a milestone after the first data (a BA
+         * whose first copy was lost) counts at the first data, as in a run's table. */
+        bool has_data = sqlite3_column_type(st, N_MILESTONES) != SQLITE_NULL;
+        double data = sqlite3_column_double(st, N_MILESTONES);
         for (size_t m = 1; m < N_MILESTONES; m++) {
             int a = (int)m, b = (int)m + 1; /* columns of milestones m-1 and m */
-            if (sqlite3_column_type(st, a) != SQLITE_NULL &&
-                sqlite3_column_type(st, b) != SQLITE_NULL)
-                push(&r->q[m], sqlite3_column_double(st, b) - sqlite3_column_double(st, a), cap);
+            if (sqlite3_column_type(st, a) == SQLITE_NULL ||
+                sqlite3_column_type(st, b) == SQLITE_NULL)
+                continue;
+            double ta = sqlite3_column_double(st, a), tb = sqlite3_column_double(st, b);
+            if (has_data && ta > data)
+                ta = data;
+            if (has_data && tb > data)
+                tb = data;
+            push(&r->q[m], tb - ta, cap);
         }
         for (size_t k = 0; r->has_extra && k < N_EXTRA; k++) {
             int column = (int)(1 + N_MILESTONES + k);
@@ -221,7 +233,8 @@ print_config(struct report *r, int64_t config, const char *label, int64_t runs, 
             continue;
         }
         printf("%-26s %5zu", r->names[k], s.n);
-        summary_print_table(&s, 9, 4);
+        /* Counts of packets need no sub-millisecond digits, and fit the column with one. */
+        summary_print_table(&s, 9, strstr(r->names[k], "(count)") ? 1 : 4);
     }
 }
 
