@@ -147,7 +147,7 @@
     " sum(e.kind = 7 AND (e.chain & 255) <> 17) AS encap_other,"                                   \
     " sum(e.kind = 9) AS esp_packets,"                                                             \
     " sum(e.kind = 9 AND x.size IS NOT NULL) AS esp_tunnel_packets,"                               \
-    " sum(CASE WHEN e.kind = 9 THEN e.size - x.size END) AS esp_tunnel_bytes,"                     \
+    " coalesce(sum(CASE WHEN e.kind = 9 THEN e.size - x.size END), 0) AS esp_tunnel_bytes,"        \
     " 38 * sum(e.kind = 9 AND x.size IS NULL) AS esp_transport_min_bytes,"                         \
     " 53 * sum(e.kind = 9 AND x.size IS NULL) AS esp_transport_max_bytes,"                         \
     " sum(e.kind = 1 AND e.hoa IS NOT NULL) AS hao_packets,"                                       \
