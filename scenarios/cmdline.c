@@ -3,6 +3,7 @@
  */
 #include "cmdline.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -100,8 +101,10 @@ set_value(const char *program, const struct cmdline_option *o, const char *text)
     switch (o->type) {
     case CMDLINE_BOOL:
         if (!parse_bool(text, o->value)) {
-            fprintf(stderr, "%s: invalid value '%s' for --%s: use true or false\n", program, text,
-                    o->name);
+            fprintf(stderr,
+                    "%s: invalid value '%s' for --%s: use true or false (1/0, yes/no and on/off "
+                    "work too)\n",
+                    program, text, o->name);
             return false;
         }
         return true;
@@ -136,6 +139,57 @@ set_value(const char *program, const struct cmdline_option *o, const char *text)
     return false;
 }
 
+/*
+ * Return the edit distance between a and b (insertions, deletions, substitutions
+ * and swaps of neighbours), ignoring case, or max + 1 when it exceeds max.
+ */
+static size_t
+edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t max)
+{
+    enum { LONGEST = 64 };
+    size_t rows[3][LONGEST + 1];
+
+    if (la > LONGEST || lb > LONGEST || (la > lb ? la - lb : lb - la) > max)
+        return max + 1;
+    for (size_t j = 0; j <= lb; j++)
+        rows[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t *cur = rows[i % 3], *prev = rows[(i - 1) % 3], *before = rows[(i + 1) % 3];
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 &&
+                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+                before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
+            cur[j] = best;
+        }
+    }
+    return rows[la % 3][lb] > max ? max + 1 : rows[la % 3][lb];
+}
+
+/* Find the option whose name is closest to name, within two edits, or NULL. */
+static const struct cmdline_option *
+closest_option(const char *name, size_t len, const struct cmdline_option *options, size_t n)
+{
+    const struct cmdline_option *best = NULL;
+    size_t best_distance = 3;
+    for (size_t k = 0; k < n; k++) {
+        size_t d = edit_distance(name, len, options[k].name, strlen(options[k].name), 2);
+        if (d < best_distance) {
+            best = &options[k];
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
 enum cmdline_result
 cmdline_parse(int argc, char **argv, const char *program, const char *summary,
               const struct cmdline_option *options, size_t n_options)
@@ -162,8 +216,14 @@ cmdline_parse(int argc, char **argv, const char *program, const char *summary,
             if (strlen(options[k].name) == name_len && !strncmp(options[k].name, name, name_len))
                 o = &options[k];
         if (!o) {
-            fprintf(stderr, "%s: unknown option '--%.*s'; run with --help to list the options\n",
-                    program, (int)name_len, name);
+            const struct cmdline_option *near = closest_option(name, name_len, options, n_options);
+            if (near)
+                fprintf(stderr, "%s: unknown option '--%.*s'; did you mean --%s?\n", program,
+                        (int)name_len, name, near->name);
+            else
+                fprintf(stderr,
+                        "%s: unknown option '--%.*s'; run with --help to list the options\n",
+                        program, (int)name_len, name);
             return CMDLINE_ERROR;
         }
         /* "--flag" alone sets a boolean, as ns-3's CommandLine does. */

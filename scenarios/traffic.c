@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mip6sec-ns3.h"
 
@@ -29,14 +30,17 @@ static const char *const TCP_VARIANTS[] = {
  * ESP trailer. */
 #define ESP_TUNNEL_INNER_MAX (LINK_MTU - IPV6_HEADER - 8 - 16 - 12 - 2)
 
-/* The variant's name without an optional "Tcp" prefix, or NULL when ns-3.37 has no such variant. */
+/*
+ * The variant's ns-3 name without the "Tcp" prefix, for a name with or
+ * without it in any case, or NULL when ns-3.37 has no such variant.
+ */
 static const char *
 find_tcp_variant(const char *name)
 {
-    if (strncmp(name, "Tcp", 3) == 0)
+    if (strncasecmp(name, "Tcp", 3) == 0)
         name += 3;
     for (size_t i = 0; i < N_TCP_VARIANTS; i++) {
-        if (strcmp(name, TCP_VARIANTS[i]) == 0)
+        if (strcasecmp(name, TCP_VARIANTS[i]) == 0)
             return TCP_VARIANTS[i];
     }
     return NULL;
@@ -129,11 +133,11 @@ traffic_validate(const char *program, const struct traffic_options *o, unsigned 
     /* An option for traffic that the run does not send is a mistake, not
      * a request to ignore it. */
     if (!(*kinds & TRAFFIC_TCP)) {
-        const char *unused = strcmp(o->tcp_variant, "NewReno") != 0 ? "--tcpVariant"
-                             : o->tcp_segment_size != TRAFFIC_DEFAULT_SEGMENT_SIZE
-                                 ? "--tcpSegmentSize"
-                             : o->tcp_uplink ? "--tcpUplink"
-                                             : NULL;
+        const char *unused =
+            strcmp(find_tcp_variant(o->tcp_variant), "NewReno") != 0 ? "--tcpVariant"
+            : o->tcp_segment_size != TRAFFIC_DEFAULT_SEGMENT_SIZE    ? "--tcpSegmentSize"
+            : o->tcp_uplink                                          ? "--tcpUplink"
+                                                                     : NULL;
         if (unused) {
             fprintf(stderr,
                     "%s: %s acts only with TCP traffic; add tcp to --traffic (--traffic=%s,tcp) "

@@ -1,6 +1,7 @@
 /*
  * test_cmdline.c - the scenarios' "--name=value" parser: boolean spellings,
- * range errors that name the value and the range, and unknown options.
+ * range errors that name the value and the range, and unknown options with
+ * the known option they are closest to.
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,4 +79,30 @@ test_range_errors(void)
     CHECK(strstr(err, "colour") != NULL);
 }
 
-CHECK_MAIN(TEST(test_bool_spellings), TEST(test_range_errors))
+/* An unknown option within two edits of a known one names it. */
+static void
+test_unknown_option_suggestions(void)
+{
+    static const struct {
+        const char *arg;
+        const char *message;
+    } cases[] = {
+        {"--cuont=3", "test: unknown option '--cuont'; did you mean --count?\n"},
+        {"--delays=40", "test: unknown option '--delays'; did you mean --delay?\n"},
+        {"--FLAG", "test: unknown option '--FLAG'; did you mean --flag?\n"},
+        {"--dely=40", "test: unknown option '--dely'; did you mean --delay?\n"},
+        {"--colour=red", "test: unknown option '--colour'; run with --help to list the options\n"},
+        {"--abcdefghij", "test: unknown option '--abcdefghij'; run with --help to list the "
+                         "options\n"},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_EQ_INT(parse_one(cases[i].arg, err, sizeof err), CMDLINE_ERROR);
+        if (strcmp(err, cases[i].message) != 0)
+            fprintf(stderr, "case %s: got %s", cases[i].arg, err);
+        CHECK(strcmp(err, cases[i].message) == 0);
+    }
+}
+
+CHECK_MAIN(TEST(test_bool_spellings), TEST(test_range_errors),
+           TEST(test_unknown_option_suggestions))
