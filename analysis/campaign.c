@@ -192,7 +192,17 @@ main(int argc, char **argv)
     if (strcmp(o.command, "count") == 0) {
         printf("%zu\n", c.run_count);
     } else if (strcmp(o.command, "merge") == 0) {
-        status = campaign_merge(&c, o.dir, o.output);
+        struct stat st;
+        bool found = stat(o.dir, &st) == 0;
+        if (!found || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr,
+                    PROGRAM ": --dir=%s: not a directory (%s); pass the --dir that 'run' "
+                            "wrote the runs to\n",
+                    o.dir, found ? "a file" : strerror(errno));
+            status = CAMPAIGN_EXIT_USAGE;
+        } else {
+            status = campaign_merge(&c, o.dir, o.output);
+        }
     } else if (!check_scenario(&c) || !make_directory(o.dir)) {
         status = CAMPAIGN_EXIT_USAGE;
     } else if (strcmp(o.command, "run-one") == 0) {

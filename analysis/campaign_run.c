@@ -221,6 +221,38 @@ launch(struct pool *p, struct slot *slot, size_t index)
 }
 
 /* Judge a finished scenario by its exit status and its database. */
+/*
+ * Copy the last line of the log that is not empty, which is where a scenario
+ * prints why it stopped, into out.  Return false when there is none.
+ */
+static bool
+last_line(const char *path, char *out, size_t len)
+{
+    char tail[1024];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    long from = size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0;
+    size_t n = size >= 0 && fseek(f, from, SEEK_SET) == 0 ? fread(tail, 1, sizeof tail - 1, f) : 0;
+    fclose(f);
+    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
+        n--;
+    if (n == 0)
+        return false;
+    tail[n] = '\0';
+    char *start = strrchr(tail, '\n');
+    start = start ? start + 1 : tail;
+    size_t copy = strlen(start) < len - 1 ? strlen(start) : len - 1;
+    memcpy(out, start, copy);
+    out[copy] = '\0';
+    /* Control bytes, such as those of a line that a killed run cut off, print as spaces. */
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
+    return true;
+}
+
 static void
 finish(struct pool *p, struct slot *slot, int wait_status)
 {
@@ -243,7 +275,7 @@ finish(struct pool *p, struct slot *slot, int wait_status)
         p->failed++;
         p->remaining--;
     }
-    char how[96];
+    char how[96], cause[256];
     if (WIFEXITED(wait_status))
         snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(wait_status));
     else if (WIFSIGNALED(wait_status))
@@ -254,6 +286,9 @@ finish(struct pool *p, struct slot *slot, int wait_status)
     if (p->stop_signal)
         message(p, "%s stopped: %s, run.status '%s'; it runs again on resume", slot->name, how,
                 status);
+    else if (last_line(log, cause, sizeof cause))
+        message(p, "%s failed: %s, run.status '%s': %s (log: %s)", slot->name, how, status, cause,
+                log);
     else
         message(p, "%s failed: %s, run.status '%s'; log: %s", slot->name, how, status, log);
 }

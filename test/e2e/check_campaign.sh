@@ -129,6 +129,14 @@ expect "exit status with a failed run" $? 1
 expect "failure names exit status and log" \
 	"$(grep -c "config0-run1 failed: exit status 2, .*log: $dir/failing/config0-run1.log" \
 		"$dir/failing.err")" 1
+expect "failure quotes the scenario's message" \
+	"$(grep -c "config0-run1 failed: .*unknown option '--noSuchOption'" "$dir/failing.err")" 1
+"$campaign" merge "$dir/failing.campaign" --dir="$dir/no-such-dir" --output="$dir/none.db" \
+	2>"$dir/merge-dir.err"
+expect "exit status of a merge without its run directory" $? 2
+expect "merge names the missing directory" \
+	"$(grep -c "no-such-dir: not a directory" "$dir/merge-dir.err")" 1
+expect "merge without its run directory writes nothing" "$(ls "$dir/none.db" 2>/dev/null | wc -l)" 0
 printf 'scenario = %s\nreplications = many\n' "$handoff" >"$dir/bad.campaign"
 "$campaign" count "$dir/bad.campaign" 2>"$dir/bad.err"
 expect "exit status of a bad campaign file" $? 2
