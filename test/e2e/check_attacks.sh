@@ -18,17 +18,8 @@
 set -u
 scenario=$1
 dir=$2
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # expect_same WHAT GOT EXPECTED: like expect, for an expected value that
 # a query computes, so an empty value (no row) fails instead of matching.
@@ -38,15 +29,6 @@ expect_same() {
 	else
 		failed=$((failed + 1))
 		echo "FAIL $1: the expected value is empty (got '$2')"
-	fi
-}
-
-expect_at_least() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected at least $3"
 	fi
 }
 

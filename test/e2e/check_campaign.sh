@@ -20,17 +20,8 @@ campaign=$1
 handoff=$2
 analysis=$3
 dir=$4
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 status_of() {
 	sqlite3 "$1" "SELECT status FROM run" 2>/dev/null

@@ -20,17 +20,8 @@ campaign=$1
 handoff=$2
 analysis=$3
 dir=$4
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 if ! command -v sqlite3 >/dev/null; then
 	echo "sqlite3 (the command-line shell) is missing; install the Debian package sqlite3"

@@ -6,31 +6,12 @@
 set -u
 db=$1
 analysis=$2
-passed=0
-failed=0
 
+. "$(dirname "$0")/lib.sh"
+
+# query SQL: this script reads one database.
 query() {
 	sqlite3 -batch -noheader "$db" "$1"
-}
-
-# expect NAME ACTUAL EXPECTED
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-# expect_at_least NAME ACTUAL MINIMUM
-expect_at_least() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected at least $3"
-	fi
 }
 
 mn="(SELECT id FROM node WHERE name = 'mn')"

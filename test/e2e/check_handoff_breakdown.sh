@@ -14,27 +14,13 @@ scenario=$1
 analysis=$2
 campaign=$3
 dir=$4
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "sqlite3 (the command-line shell) is missing; install the Debian package sqlite3"
 	exit 1
 fi
-
-# query DB SQL: one value per line
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
-}
 
 # field CSV HANDOFF COLUMN: one column of a handoff row of mip6sec-analysis --csv
 field() {

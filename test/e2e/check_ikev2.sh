@@ -29,26 +29,8 @@ set -u
 scenario=$1
 dir=$2
 analysis=$3
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-expect_at_least() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected at least $3"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 rm -rf "$dir"
 mkdir -p "$dir"
@@ -80,10 +62,6 @@ shark() {
 	shift
 	WIRESHARK_CONFIG_DIR=$profile tshark -C "$run" -o esp.enable_encryption_decode:TRUE \
 		-o esp.enable_authentication_check:TRUE -o udp.check_checksum:TRUE "$@" 2>/dev/null
-}
-
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
 }
 
 # events RUN NODE KIND: print how many mobility events of KIND the node

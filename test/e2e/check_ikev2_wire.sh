@@ -15,22 +15,13 @@
 set -u
 program=$1
 dir=$2
-passed=0
-failed=0
 
 if ! command -v tshark >/dev/null 2>&1; then
 	echo "SKIP: tshark not found; install the Debian package tshark to run this test"
 	exit 77
 fi
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 rm -rf "$dir"
 mkdir -p "$dir"

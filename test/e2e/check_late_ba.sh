@@ -12,21 +12,8 @@ scenario=$1
 campaign=$2
 analysis=$3
 dir=$4
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
-}
+. "$(dirname "$0")/lib.sh"
 
 # The mean of quantity $1 in the campaign CSV.
 mean_of() {

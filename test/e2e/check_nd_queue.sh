@@ -19,21 +19,8 @@
 set -u
 scenario=$1
 dir=$2
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
-}
+. "$(dirname "$0")/lib.sh"
 
 # Packets that node $2 sent to the destination of its drops of reason $3 before
 # $4 ns and that node 0 never saw, as "lost dropped lost-but-not-dropped

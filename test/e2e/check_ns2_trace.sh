@@ -9,17 +9,8 @@ set -u
 scenario=$1
 trace=$2
 dir=$3
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 rm -rf "$dir"
 mkdir -p "$dir"

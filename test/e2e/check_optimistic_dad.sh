@@ -19,21 +19,8 @@ set -u
 scenario=$1
 analysis=$2
 dir=$3
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
-}
+. "$(dirname "$0")/lib.sh"
 
 # The first event of kind $1 at the mobile node (node 0) after movement m.
 first_after_movement() {

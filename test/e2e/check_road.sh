@@ -8,17 +8,8 @@
 set -u
 scenario=$1
 dir=$2
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 query() {
 	sqlite3 -batch -noheader "$dir/$1" "$2"

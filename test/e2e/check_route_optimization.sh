@@ -10,26 +10,8 @@ set -u
 scenario=$1
 analysis=$2
 dir=$3
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-expect_at_least() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected at least $3"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 query() {
 	sqlite3 -batch -noheader "$dir/ro.db" "$1"

@@ -22,17 +22,8 @@ handoff=$1
 dir=$2
 source_dir=$(cd "$(dirname "$0")/../.." && pwd)
 cluster_script=$source_dir/scripts/slurm-cluster.sh
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 rm -rf "$dir"
 mkdir -p "$dir" || exit 1

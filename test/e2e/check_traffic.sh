@@ -15,26 +15,8 @@ set -u
 scenario=$1
 analysis=$2
 dir=$3
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-expect_at_least() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected at least $3"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 expect_at_most() {
 	if [ "$2" -le "$3" ] 2>/dev/null; then
@@ -54,11 +36,6 @@ expect_contains() {
 		echo "FAIL $1: '$3' not in '$2'"
 		;;
 	esac
-}
-
-# query DB SQL
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
 }
 
 # The times of the mobile node's first and second link down and BA, in ns.

@@ -19,26 +19,8 @@
 set -u
 scenario=$1
 dir=$2
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-expect_at_least() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected at least $3"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 rm -rf "$dir"
 mkdir -p "$dir/ro" "$dir/all"
@@ -55,10 +37,6 @@ shark() {
 	WIRESHARK_CONFIG_DIR=$profile tshark -C mip6sec \
 		-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE "$@" \
 		2>/dev/null
-}
-
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
 }
 
 # check_captures RUNDIR: tshark reads every capture, finds no malformed

@@ -22,17 +22,8 @@ set -u
 scenario=$1
 analysis=$2
 dir=$3
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # expect_between WHAT VALUE LOW HIGH: LOW <= VALUE <= HIGH, as decimals.
 expect_between() {

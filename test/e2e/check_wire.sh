@@ -12,26 +12,8 @@
 set -u
 dir=$1
 mh_checksum=$2
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-expect_at_least() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected at least $3"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # tshark reads the SA table from a profile folder of its own.
 profile=$(mktemp -d)
