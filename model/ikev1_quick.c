@@ -472,18 +472,21 @@ quick_response(struct ike_sa *sa, const struct ikev1_msg *r)
     struct ike_child *c = accept_pair(sa, r);
     if (c)
         send_hash3(sa, r);
-    if (what == IKE_REQ_REKEY_CHILD) {
-        if (old)
-            old->rekeying = false;
-        if (c && old) {
-            old->replaced = true;
-            ike_record(k, REC_MOB_REKEY_DONE, sa->remote, old->in->esp.spi, c->in->esp.spi);
-            send_delete(sa, old);
-        }
+    if (old)
+        old->rekeying = false;
+    if (what == IKE_REQ_REKEY_CHILD && c && old) {
+        old->replaced = true;
+        ike_record(k, REC_MOB_REKEY_DONE, sa->remote, old->in->esp.spi, c->in->esp.spi);
+        send_delete(sa, old);
     } else if (c) {
+        /* A new pair, or one whose rekeyed pair ended at its hard limit
+         * meanwhile: either way the kind is served again. */
         child_ready(sa, c->kind);
-    } else {
+    } else if (what == IKE_REQ_CREATE_CHILD) {
         sa->wanted &= ~(1u << sa->request_kind);
+    } else if (!old) {
+        /* The rekey failed and its pair ended at its hard limit meanwhile. */
+        sa->wanted |= 1u << sa->request_kind;
     }
     ikev1_next_child(sa);
     return REC_DROP_NONE;

@@ -332,6 +332,8 @@ ikev2_child_response(struct ike_sa *sa, const struct ikev2_msg *r)
         ikev2_child_ready(sa, c->kind);
     else if (what == IKE_REQ_CREATE_CHILD)
         sa->wanted &= ~(1u << sa->request_kind);
+    else if (!old)
+        sa->wanted |= 1u << sa->request_kind; /* the rekey failed and its pair ended meanwhile */
     ikev2_next_child(sa);
     return REC_DROP_NONE;
 }

@@ -295,5 +295,21 @@ expect "drops and IKE failures with close limits" "$(sqlite3 -batch -noheader \
 	"$dir/close-limits.db" "SELECT (SELECT count(*) FROM packet_event WHERE kind = 5)
 	+ (SELECT count(*) FROM mobility_event WHERE kind = 43)")" 0
 
+# A rekey that outlasts the hard limit (100 ms of Diffie-Hellman with PFS,
+# 50 ms between the limits): its pair ends first, and the new pair must
+# still serve the kind, so no handoff loses more datagrams than the 1 s of
+# DAD costs (about 110 at the default rate).
+"$scenario" --keying=ikev1 --pfs=true --dhCost=100 --saSoftLifetime=3 --saHardLifetime=3.05 \
+	--tunnelEsp=all --output="$dir/slow-rekey.db" >/dev/null 2>&1
+expect "exit status with a rekey slower than the hard limit" "$?" 0
+expect "kinds with a live pair at the end with a slow rekey" "$(sqlite3 -batch -noheader \
+	"$dir/slow-rekey.db" "SELECT count(DISTINCT name) FROM sa_lifetimes_v
+	WHERE removed_ns IS NULL AND node = 0")" 4
+expect "handoffs losing more than 130 datagrams with a slow rekey" "$(sqlite3 -batch -noheader \
+	"$dir/slow-rekey.db" "WITH d AS (SELECT app_seq FROM packet_event WHERE node = 0 AND kind = 4
+		AND app_seq IS NOT NULL AND protocol = 17),
+	g AS (SELECT app_seq - lag(app_seq) OVER (ORDER BY app_seq) - 1 AS gap FROM d)
+	SELECT count(*) FROM g WHERE gap > 130")" 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
