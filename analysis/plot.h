@@ -1,0 +1,75 @@
+/*
+ * plot.h - the parts of mip6sec-plot (docs/plots.md) that every plot uses:
+ * the options, one plot's database and output files, and the helpers that
+ * query the database and write the gnuplot script.  On an error the helpers
+ * print a message and exit the program.
+ */
+#ifndef MIP6SEC_ANALYSIS_PLOT_H
+#define MIP6SEC_ANALYSIS_PLOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#define PROGRAM "mip6sec-plot"
+#define NS_PER_S 1e9
+
+/* Mobility event kinds (docs/database.md). */
+enum {
+    KIND_LINK_DOWN = 1,
+    KIND_MOVEMENT = 3,
+    KIND_COA_READY = 4,
+    KIND_BU_SENT = 5,
+    KIND_BA_RECEIVED = 6,
+    KIND_REGISTERED = 14,
+    KIND_REKEY_START = 45,
+    KIND_REKEY_DONE = 46,
+    KIND_COA_OPTIMISTIC = 53,
+};
+
+/* Packet event kinds. */
+enum { EVENT_SEND = 1, EVENT_DELIVER = 4 };
+
+struct options {
+    const char *command;
+    const char *db_path;
+    const char *out_dir;
+    long handoff;    /* timeline around this handoff (from 1); 0 = the whole run */
+    double window_s; /* seconds shown before and after that handoff */
+    double bin_s;    /* throughput bin */
+    long node;       /* the mobile node; -1 = the node named mn */
+};
+
+struct plot {
+    sqlite3 *db;
+    const struct options *o;
+    int64_t node;
+    char name[64];
+    FILE *data;
+    FILE *script;
+};
+
+/* Print what failed with SQLite's message and exit with status 2. */
+_Noreturn void plot_die_sqlite(struct plot *p, const char *what);
+
+/* Prepare a statement on the plot's database; exits when SQLite rejects it. */
+sqlite3_stmt *plot_prepare(struct plot *p, const char *sql);
+
+/* Open NAME.dat and NAME.gp in the output folder and write their headers. */
+void plot_begin(struct plot *p, const char *name);
+
+void plot_mark_events(struct plot *p, int kind, const char *label, const char *colour,
+                      double from_s, double to_s, char *legend, size_t legend_len);
+
+/* Finish the script with plot_command, close both files and run gnuplot on it. */
+void plot_finish(struct plot *p, const char *plot_command);
+
+void plot_timeline(struct plot *p);
+void plot_throughput(struct plot *p);
+void plot_rekey(struct plot *p);
+void plot_cdf(struct plot *p);
+void plot_components(struct plot *p);
+
+#endif

@@ -1,0 +1,145 @@
+/* plot_campaign.c - the plots of a campaign database: cdf and components (plot.h). */
+#include "plot.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exit unless the database is a campaign database (mip6sec-campaign merge). */
+static void
+require_campaign(struct plot *p)
+{
+    sqlite3_stmt *st =
+        plot_prepare(p, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                        "name IN ('campaign', 'configuration', 'handoff')");
+    int tables = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (tables != 3) {
+        fprintf(stderr,
+                PROGRAM ": %s is not a campaign database; the %s plot compares configurations, "
+                        "so give the output of mip6sec-campaign merge\n",
+                p->o->db_path, p->o->command);
+        exit(2);
+    }
+}
+
+/* Quote a configuration label for a gnuplot title. */
+static void
+title_text(char *out, size_t len, const char *label)
+{
+    size_t j = 0;
+    for (size_t i = 0; label[i] && j + 2 < len; i++)
+        if (label[i] != '\'' && label[i] != '"')
+            out[j++] = label[i];
+    out[j] = '\0';
+}
+
+void
+plot_cdf(struct plot *p)
+{
+    require_campaign(p);
+    plot_begin(p, "cdf");
+    sqlite3_stmt *configs =
+        plot_prepare(p, "SELECT config, label FROM configuration ORDER BY config");
+    sqlite3_stmt *values = plot_prepare(p, "SELECT latency_s FROM handoff WHERE config = ? AND "
+                                           "included AND latency_s IS NOT NULL ORDER BY latency_s");
+    char command[8192] = "plot", title[256];
+    int blocks = 0;
+    while (sqlite3_step(configs) == SQLITE_ROW) {
+        int64_t config = sqlite3_column_int64(configs, 0);
+        const char *label = (const char *)sqlite3_column_text(configs, 1);
+        sqlite3_bind_int64(values, 1, config);
+        long n = 0;
+        while (sqlite3_step(values) == SQLITE_ROW)
+            n++;
+        sqlite3_reset(values);
+        if (n == 0)
+            continue;
+        fprintf(p->data, "%s# latency_s cdf (configuration %" PRId64 ": %s)\n",
+                blocks ? "\n\n" : "", config, label ? label : "");
+        long i = 0;
+        while (sqlite3_step(values) == SQLITE_ROW) {
+            double latency = sqlite3_column_double(values, 0);
+            if (i == 0) /* the CDF rises from 0 at the smallest latency */
+                fprintf(p->data, "%.9f 0\n", latency);
+            fprintf(p->data, "%.9f %.6f\n", latency, (double)++i / (double)n);
+        }
+        sqlite3_reset(values);
+        title_text(title, sizeof title, label ? label : "");
+        size_t used = strlen(command);
+        snprintf(command + used, sizeof command - used,
+                 "%s 'cdf.dat' index %d using 1:2 with steps lw 2 title '%s (n = %ld)'",
+                 blocks ? "," : "", blocks, title, n);
+        blocks++;
+    }
+    sqlite3_finalize(configs);
+    sqlite3_finalize(values);
+    if (blocks == 0) {
+        fprintf(stderr, PROGRAM ": %s has no handoff with a latency\n", p->o->db_path);
+        exit(2);
+    }
+    fprintf(p->script, "set title 'Handoff latency, empirical CDF per configuration'\n"
+                       "set xlabel 'handoff latency, link down to first data (s)'\n"
+                       "set ylabel 'fraction of handoffs'\nset yrange [0:1.05]\n"
+                       "set key outside right top vertical\n");
+    plot_finish(p, command);
+}
+
+void
+plot_components(struct plot *p)
+{
+    require_campaign(p);
+    plot_begin(p, "components");
+    static const char *const parts[][2] = {
+        {"link_down_s", "link_up_s"},   {"link_up_s", "movement_s"},
+        {"movement_s", "coa_ready_s"},  {"coa_ready_s", "bu_sent_s"},
+        {"bu_sent_s", "ba_received_s"}, {"ba_received_s", "first_data_s"},
+    };
+    static const char *const names[] = {"layer 2",      "movement detection", "address (DAD)",
+                                        "until the BU", "BU to BA",           "BA to first data"};
+    /* The header row names the columns for gnuplot's columnhead(). */
+    fprintf(p->data, "# mean seconds over the included handoffs of each configuration\n"
+                     "configuration");
+    for (size_t k = 0; k < 6; k++)
+        fprintf(p->data, " \"%s\"", names[k]);
+    fprintf(p->data, "\n");
+
+    sqlite3_stmt *configs =
+        plot_prepare(p, "SELECT config, label FROM configuration ORDER BY config");
+    long rows = 0;
+    char sql[512], title[256];
+    while (sqlite3_step(configs) == SQLITE_ROW) {
+        int64_t config = sqlite3_column_int64(configs, 0);
+        title_text(title, sizeof title, (const char *)sqlite3_column_text(configs, 1));
+        fprintf(p->data, "\"%s\"", title);
+        for (size_t k = 0; k < 6; k++) {
+            /* A milestone after the first data (a late BA) counts at the first data, as in
+             * mip6sec-analysis, so that the parts add up to the latency. */
+            snprintf(sql, sizeof sql,
+                     "SELECT coalesce(avg(coalesce(min(%s, first_data_s), %s) - "
+                     "coalesce(min(%s, first_data_s), %s)), 0) FROM handoff WHERE config = ? AND "
+                     "included AND %s IS NOT NULL AND %s IS NOT NULL",
+                     parts[k][1], parts[k][1], parts[k][0], parts[k][0], parts[k][0], parts[k][1]);
+            sqlite3_stmt *st = plot_prepare(p, sql);
+            sqlite3_bind_int64(st, 1, config);
+            double mean = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
+            sqlite3_finalize(st);
+            fprintf(p->data, " %.9f", mean);
+        }
+        fprintf(p->data, "\n");
+        rows++;
+    }
+    sqlite3_finalize(configs);
+    if (rows == 0) {
+        fprintf(stderr, PROGRAM ": %s has no configurations\n", p->o->db_path);
+        exit(2);
+    }
+    fprintf(p->script,
+            "set title 'Handoff latency by component, mean per configuration'\n"
+            "set ylabel 'mean time (s)'\nset yrange [0:*]\n"
+            "set style data histograms\nset style histogram rowstacked\n"
+            "set style fill solid 0.85 border -1\nset boxwidth 0.6\n"
+            "set xtics rotate by -20 left font ',10'\nset key outside right top vertical\n"
+            "set bmargin 6\n");
+    plot_finish(p, "plot for [k=2:7] 'components.dat' using k:xtic(1) title columnhead(k)");
+}

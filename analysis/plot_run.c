@@ -1,0 +1,194 @@
+/* plot_run.c - the plots of one run: timeline, throughput and rekey (plot.h). */
+#include "plot.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The time span of the plot: the whole run, or a window around one handoff. */
+static void
+time_span(struct plot *p, double *from_s, double *to_s)
+{
+    sqlite3_stmt *st = plot_prepare(p, "SELECT min(time_ns), max(time_ns) FROM packet_event");
+    *from_s = 0;
+    *to_s = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *to_s = (double)sqlite3_column_int64(st, 1) / NS_PER_S;
+    sqlite3_finalize(st);
+    if (p->o->handoff <= 0)
+        return;
+
+    st = plot_prepare(p, "SELECT time_ns FROM mobility_event WHERE node = ? AND kind = 1 "
+                         "ORDER BY time_ns LIMIT 1 OFFSET ?");
+    sqlite3_bind_int64(st, 1, p->node);
+    sqlite3_bind_int64(st, 2, p->o->handoff - 1);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        fprintf(stderr,
+                PROGRAM ": %s has no handoff %ld of node %" PRId64
+                        " (no such link_down); give a smaller --handoff\n",
+                p->o->db_path, p->o->handoff, p->node);
+        exit(2);
+    }
+    double down = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
+    sqlite3_finalize(st);
+    *from_s = down - p->o->window_s;
+    *to_s = down + p->o->window_s;
+}
+
+void
+plot_timeline(struct plot *p)
+{
+    double from_s, to_s;
+    time_span(p, &from_s, &to_s);
+    plot_begin(p, p->o->handoff > 0 ? "timeline-handoff" : "timeline");
+
+    /* Block 0: datagrams the other nodes sent; block 1: those the mobile node got. */
+    static const char *const blocks[] = {
+        "SELECT time_ns, app_seq FROM packet_event WHERE kind = 1 AND node != ?1 "
+        "AND app_seq IS NOT NULL AND protocol = 17 AND time_ns BETWEEN ?2 AND ?3 "
+        "ORDER BY time_ns",
+        "SELECT time_ns, app_seq FROM packet_event WHERE kind = 4 AND node = ?1 "
+        "AND app_seq IS NOT NULL AND time_ns BETWEEN ?2 AND ?3 ORDER BY time_ns",
+    };
+    long counts[2] = {0, 0};
+    for (int b = 0; b < 2; b++) {
+        sqlite3_stmt *st = plot_prepare(p, blocks[b]);
+        sqlite3_bind_int64(st, 1, p->node);
+        sqlite3_bind_int64(st, 2, (int64_t)(from_s * NS_PER_S));
+        sqlite3_bind_int64(st, 3, (int64_t)(to_s * NS_PER_S));
+        fprintf(p->data, "%s# time_s sequence_number (%s)\n", b ? "\n\n" : "",
+                b ? "delivered at the mobile node" : "sent by the correspondent");
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            fprintf(p->data, "%.9f %lld\n", (double)sqlite3_column_int64(st, 0) / NS_PER_S,
+                    (long long)sqlite3_column_int64(st, 1));
+            counts[b]++;
+        }
+        sqlite3_finalize(st);
+    }
+    if (counts[0] == 0 && counts[1] == 0) {
+        fprintf(stderr,
+                PROGRAM ": %s has no UDP datagrams with sequence numbers in %.3f-%.3f s; the "
+                        "timeline needs UDP traffic (--traffic=udp)\n",
+                p->o->db_path, from_s, to_s);
+        exit(2);
+    }
+
+    char handoff_text[64] = "";
+    if (p->o->handoff > 0)
+        snprintf(handoff_text, sizeof handoff_text, " around handoff %ld", p->o->handoff);
+    fprintf(p->script,
+            "set title 'UDP datagrams of node %" PRId64 "%s'\n"
+            "set xlabel 'simulated time (s)'\nset ylabel 'UDP sequence number'\n"
+            "set xrange [%.6f:%.6f]\n",
+            p->node, handoff_text, from_s, to_s);
+    char legend[1024] = "";
+    plot_mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", from_s, to_s, legend,
+                     sizeof legend);
+    plot_mark_events(p, KIND_MOVEMENT, "movement detected", "#e07000", from_s, to_s, legend,
+                     sizeof legend);
+    plot_mark_events(p, KIND_COA_READY, "care-of address ready", "#a0a000", from_s, to_s, legend,
+                     sizeof legend);
+    plot_mark_events(p, KIND_COA_OPTIMISTIC, "care-of address in optimistic use", "#a0a000", from_s,
+                     to_s, legend, sizeof legend);
+    plot_mark_events(p, KIND_BU_SENT, "BU sent", "#8000c0", from_s, to_s, legend, sizeof legend);
+    plot_mark_events(p, KIND_BA_RECEIVED, "BA received", "#008000", from_s, to_s, legend,
+                     sizeof legend);
+    char command[2048];
+    snprintf(command, sizeof command,
+             "plot '%s.dat' index 0 using 1:2 with points pt 7 ps 0.4 lc rgb '#aaaaaa' "
+             "title 'sent by the correspondent', '' index 1 using 1:2 with points pt 7 ps 0.4 "
+             "lc rgb '#0060c0' title 'delivered at the mobile node'%s",
+             p->name, legend);
+    plot_finish(p, command);
+}
+
+void
+plot_throughput(struct plot *p)
+{
+    plot_begin(p, "throughput");
+    int64_t bin_ns = (int64_t)(p->o->bin_s * NS_PER_S);
+    sqlite3_stmt *st =
+        plot_prepare(p, "SELECT time_ns / ?2, sum(size) FROM packet_event WHERE kind = 4 AND "
+                        "node = ?1 GROUP BY 1 ORDER BY 1");
+    sqlite3_bind_int64(st, 1, p->node);
+    sqlite3_bind_int64(st, 2, bin_ns);
+    fprintf(p->data, "# bin_start_s Mbit_per_s (bytes delivered at the mobile node, %.3f s bins)\n",
+            p->o->bin_s);
+    int64_t next = 0;
+    long rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t bin = sqlite3_column_int64(st, 0);
+        for (; next < bin; next++) /* bins without a delivery */
+            fprintf(p->data, "%.6f 0\n", (double)next * p->o->bin_s);
+        double mbps = (double)sqlite3_column_int64(st, 1) * 8 / p->o->bin_s / 1e6;
+        fprintf(p->data, "%.6f %.6f\n", (double)bin * p->o->bin_s, mbps);
+        next = bin + 1;
+        rows++;
+    }
+    sqlite3_finalize(st);
+    if (rows == 0) {
+        fprintf(stderr, PROGRAM ": %s: node %" PRId64 " had nothing delivered\n", p->o->db_path,
+                p->node);
+        exit(2);
+    }
+    fprintf(p->script,
+            "set title 'Throughput at node %" PRId64 " (%.3f s bins)'\n"
+            "set xlabel 'simulated time (s)'\nset ylabel 'delivered (Mbit/s)'\n"
+            "set yrange [0:*]\n",
+            p->node, p->o->bin_s);
+    char legend[512] = "", command[1024];
+    plot_mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", -1, 1e12, legend, sizeof legend);
+    plot_mark_events(p, KIND_REGISTERED, "registered", "#008000", -1, 1e12, legend, sizeof legend);
+    snprintf(command, sizeof command,
+             "plot 'throughput.dat' using 1:2 with steps lw 2 lc rgb '#0060c0' "
+             "title 'delivered, all protocols'%s",
+             legend);
+    plot_finish(p, command);
+}
+
+void
+plot_rekey(struct plot *p)
+{
+    plot_begin(p, "rekey");
+    sqlite3_stmt *st = plot_prepare(
+        p, "SELECT spi, direction, coalesce(name, ''), installed_ns, "
+           "coalesce(removed_ns, (SELECT max(time_ns) FROM packet_event)) "
+           "FROM sa_lifetimes_v WHERE node = ? ORDER BY name, direction, installed_ns");
+    sqlite3_bind_int64(st, 1, p->node);
+    fprintf(p->data, "# row installed_s removed_s spi direction name\n");
+    long rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        fprintf(p->data, "%ld %.9f %.9f 0x%08" PRIx64 " %s %s\n", rows,
+                (double)sqlite3_column_int64(st, 3) / NS_PER_S,
+                (double)sqlite3_column_int64(st, 4) / NS_PER_S,
+                (uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                *(const char *)sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2)
+                                                          : "-");
+    }
+    sqlite3_finalize(st);
+    if (rows == 0) {
+        fprintf(stderr,
+                PROGRAM ": %s has no SA events for node %" PRId64
+                        "; run the scenario with --keying=ikev2 or ikev1 and SA lifetimes "
+                        "(--saSoftLifetime) to get rekeys\n",
+                p->o->db_path, p->node);
+        exit(2);
+    }
+    fprintf(p->script,
+            "set title 'SAs of node %" PRId64 " over time'\n"
+            "set xlabel 'simulated time (s)'\nset ylabel ''\n"
+            "set yrange [0:%ld]\nset ytics 1 font ',8'\n",
+            p->node, rows + 1);
+    char legend[512] = "", command[1024];
+    plot_mark_events(p, KIND_REKEY_START, "rekey started", "#e07000", -1, 1e12, legend,
+                     sizeof legend);
+    plot_mark_events(p, KIND_REKEY_DONE, "rekey done", "#008000", -1, 1e12, legend, sizeof legend);
+    plot_mark_events(p, KIND_REGISTERED, "registered", "#c00000", -1, 1e12, legend, sizeof legend);
+    snprintf(command, sizeof command,
+             "plot 'rekey.dat' using 2:1:2:3:ytic(sprintf('%%s %%s %%s', strcol(6), strcol(5), "
+             "strcol(4))) with xerrorbars pt 7 ps 0.5 lw 3 lc rgb '#0060c0' "
+             "title 'SA from install to removal'%s",
+             legend);
+    plot_finish(p, command);
+}
