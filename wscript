@@ -156,7 +156,7 @@ def build(bld):
                                'analysis/views.c', 'model/rec_schema.c'],
                        includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
-                   source=['analysis/plot.c', 'analysis/plot_run.c',
+                   source=['analysis/plot.c', 'analysis/plot_output.c', 'analysis/plot_run.c',
                            'analysis/plot_campaign.c'],
                    includes=['analysis'], use=['SQLITE3'])
         campaign = bld(features='c cprogram', target='mip6sec-campaign',

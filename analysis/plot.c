@@ -1,17 +1,11 @@
 /*
- * plot.c - mip6sec-plot: pictures of one run, for papers.  Each plot is
- * a data file, a gnuplot script that reads it, and the PNG, SVG and PDF
- * pictures that gnuplot makes from them.  All go to one folder, so that
- * a user can restyle the script and render it again with `gnuplot NAME.gp`.
- *
- *   timeline    UDP sequence numbers sent by the correspondent and
- *               delivered at the mobile node over time, with the handoff
- *               milestones marked: losses show as gaps, reordering as
- *               steps back.
- *   throughput  bytes delivered at the mobile node per time bin, every
- *               protocol, with link down and registration marked.
- *   rekey       the mobile node's SAs as bars from install to removal,
- *               with rekey starts and ends and registrations marked.
+ * plot.c - mip6sec-plot: pictures of a run or a campaign, for papers.
+ * Each plot is a data file, a gnuplot script that reads it, and the PNG,
+ * SVG and PDF pictures that gnuplot makes from them.  All go to one
+ * folder, so that a user can restyle the script and render it again with
+ * `gnuplot NAME.gp`.  This file reads the command line and checks that
+ * the database is of the kind the plot needs.  plot_run.c and
+ * plot_campaign.c draw the plots, and plot_output.c writes the files.
  */
 #include "plot.h"
 
@@ -21,14 +15,52 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+/* PRAGMA application_id of a database that the mip6sec recorder wrote (docs/database.md). */
+#define RUN_APPLICATION_ID 0x6d697036
+
+/* Maximum number of nodes that the message about an unknown --node lists. */
+#define MAX_LISTED_NODES 20
+
+enum database_kind { DATABASE_RUN, DATABASE_CAMPAIGN, DATABASE_OTHER };
+
+/* The options that only some plots take, as bits. */
+enum plot_option {
+    OPTION_NODE = 1,
+    OPTION_HANDOFF = 2,
+    OPTION_WINDOW = 4,
+    OPTION_BIN = 8,
+};
+
+static const struct {
+    enum plot_option bit;
+    const char *name;
+} option_names[] = {
+    {OPTION_NODE, "--node"},
+    {OPTION_HANDOFF, "--handoff"},
+    {OPTION_WINDOW, "--window"},
+    {OPTION_BIN, "--bin"},
+};
+
+static const struct plot_kind {
+    const char *name;
+    void (*draw)(struct plot *);
+    enum database_kind input;
+    unsigned options; /* the enum plot_option bits it takes */
+} plot_kinds[] = {
+    {"timeline", plot_timeline, DATABASE_RUN, OPTION_NODE | OPTION_HANDOFF | OPTION_WINDOW},
+    {"throughput", plot_throughput, DATABASE_RUN, OPTION_NODE | OPTION_BIN},
+    {"rekey", plot_rekey, DATABASE_RUN, OPTION_NODE},
+    {"cdf", plot_cdf, DATABASE_CAMPAIGN, 0},
+    {"components", plot_components, DATABASE_CAMPAIGN, 0},
+};
+#define N_PLOT_KINDS (sizeof plot_kinds / sizeof plot_kinds[0])
 
 _Noreturn void
 plot_die_sqlite(struct plot *p, const char *what)
 {
     fprintf(stderr, PROGRAM ": %s: %s failed: %s\n", p->o->db_path, what, sqlite3_errmsg(p->db));
-    exit(2);
+    exit(PLOT_EXIT_INVALID);
 }
 
 sqlite3_stmt *
@@ -40,139 +72,139 @@ plot_prepare(struct plot *p, const char *sql)
     return st;
 }
 
-/* The mobile node: --node, or the node named mn, or the first node with a link_down. */
-static int64_t
+/* What to give instead, for messages about the input. */
+static const char *
+input_hint(enum database_kind kind)
+{
+    return kind == DATABASE_RUN ? "a run database (mip6sec-handoff --output=FILE)"
+                                : "a campaign database (mip6sec-campaign merge --output=FILE)";
+}
+
+/* Open the database and exit with a message unless it is of the kind the plot draws. */
+static void
+open_database(struct plot *p, const struct plot_kind *kind)
+{
+    const char *path = p->o->db_path;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, PROGRAM ": %s: %s; give %s\n", path, strerror(errno),
+                input_hint(kind->input));
+        exit(PLOT_EXIT_INVALID);
+    }
+    if (sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, PROGRAM ": cannot open %s: %s; give %s\n", path,
+                p->db ? sqlite3_errmsg(p->db) : "out of memory", input_hint(kind->input));
+        exit(PLOT_EXIT_INVALID);
+    }
+
+    /* SQLite reads the file at the first statement, so a file that is no database fails here. */
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(p->db,
+                                "SELECT (SELECT application_id FROM pragma_application_id), "
+                                "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name IN ('campaign', 'configuration', 'run', 'handoff'))",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_NOTADB) {
+        fprintf(stderr, PROGRAM ": %s is not an SQLite database; give %s\n", path,
+                input_hint(kind->input));
+        exit(PLOT_EXIT_INVALID);
+    }
+    if (rc != SQLITE_ROW)
+        plot_die_sqlite(p, "reading the schema");
+    enum database_kind found = DATABASE_OTHER;
+    if (sqlite3_column_int64(st, 0) == RUN_APPLICATION_ID)
+        found = DATABASE_RUN;
+    else if (sqlite3_column_int(st, 1) == 4)
+        found = DATABASE_CAMPAIGN;
+    sqlite3_finalize(st);
+
+    if (found == kind->input)
+        return;
+    if (found == DATABASE_CAMPAIGN)
+        fprintf(stderr,
+                PROGRAM ": %s is a campaign database (mip6sec-campaign merge), but the %s plot "
+                        "draws one run; give %s, such as one of the campaign's runs, or draw the "
+                        "campaign with cdf or components\n",
+                path, kind->name, input_hint(DATABASE_RUN));
+    else if (found == DATABASE_RUN)
+        fprintf(stderr,
+                PROGRAM ": %s is a run database, but the %s plot compares the configurations "
+                        "of a campaign; give the database that mip6sec-campaign merge wrote, or "
+                        "draw the run with timeline, throughput or rekey\n",
+                path, kind->name);
+    else
+        fprintf(stderr, PROGRAM ": %s is an SQLite database that mip6sec did not write; give %s\n",
+                path, input_hint(kind->input));
+    exit(PLOT_EXIT_INVALID);
+}
+
+/* Exit with a message that lists the run's nodes, because --node names none of them. */
+_Noreturn static void
+reject_node(struct plot *p)
+{
+    fprintf(stderr, PROGRAM ": %s has no node %ld; its nodes are", p->o->db_path, p->o->node);
+    sqlite3_stmt *st = plot_prepare(p, "SELECT id, name FROM node ORDER BY id");
+    int listed = 0, more = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (listed == MAX_LISTED_NODES) {
+            more++;
+            continue;
+        }
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        fprintf(stderr, "%s %" PRId64 " (%s)", listed ? "," : "",
+                (int64_t)sqlite3_column_int64(st, 0), name ? name : "no name");
+        listed++;
+    }
+    sqlite3_finalize(st);
+    if (more)
+        fprintf(stderr, " and %d more (table node)", more);
+    fprintf(stderr, "%s; give one of these ids with --node\n", listed ? "" : " none");
+    exit(PLOT_EXIT_INVALID);
+}
+
+/* Set p->node to the mobile node: --node, or the node named mn, or the first node with a
+ * link_down. */
+static void
 find_mobile_node(struct plot *p)
 {
-    if (p->o->node >= 0)
-        return p->o->node;
-    sqlite3_stmt *st =
-        plot_prepare(p, "SELECT id FROM node WHERE name = 'mn' UNION ALL "
-                        "SELECT min(node) FROM mobility_event WHERE kind = 1 LIMIT 1");
+    sqlite3_stmt *st;
+    if (p->o->node >= 0) {
+        st = plot_prepare(p, "SELECT id FROM node WHERE id = ?");
+        sqlite3_bind_int64(st, 1, p->o->node);
+    } else {
+        st = plot_prepare(p, "SELECT id FROM node WHERE name = 'mn' UNION ALL "
+                             "SELECT min(node) FROM mobility_event WHERE kind = 1 LIMIT 1");
+    }
     int64_t node = -1;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         node = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
+
+    if (node < 0 && p->o->node >= 0)
+        reject_node(p);
     if (node < 0) {
         fprintf(stderr,
                 PROGRAM ": %s has no node named mn and no link_down event; give the mobile "
                         "node with --node=ID\n",
                 p->o->db_path);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
-    return node;
-}
-
-static FILE *
-open_out(struct plot *p, const char *suffix)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.%s", p->o->out_dir, p->name, suffix);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, PROGRAM ": cannot write %s: %s; give a writable folder with --out\n", path,
-                strerror(errno));
-        exit(1);
-    }
-    return f;
-}
-
-void
-plot_begin(struct plot *p, const char *name)
-{
-    snprintf(p->name, sizeof p->name, "%s", name);
-    p->data = open_out(p, "dat");
-    p->script = open_out(p, "gp");
-    fprintf(p->data, "# %s of %s, written by " PROGRAM "\n", name, p->o->db_path);
-    fprintf(p->script,
-            "# %s of %s, written by " PROGRAM ".\n"
-            "# Edit and render again with: gnuplot %s.gp (it writes %s.png, .svg, .pdf)\n"
-            "set datafile separator whitespace\n"
-            "set grid lc rgb '#dddddd'\n"
-            "set key outside right top vertical noenhanced font ',11' spacing 1.2\n",
-            name, p->o->db_path, name, name);
-}
-
-/* Mark the mobile node's events of a kind as dashed vertical lines, and
- * name them once in the key through legend, which the plot command ends
- * with. */
-void
-plot_mark_events(struct plot *p, int kind, const char *label, const char *colour, double from_s,
-                 double to_s, char *legend, size_t legend_len)
-{
-    sqlite3_stmt *st =
-        plot_prepare(p, "SELECT time_ns FROM mobility_event WHERE node = ? AND kind = ? "
-                        "ORDER BY time_ns");
-    sqlite3_bind_int64(st, 1, p->node);
-    sqlite3_bind_int(st, 2, kind);
-    int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        double t = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
-        if (t < from_s || t > to_s)
-            continue;
-        fprintf(p->script,
-                "set arrow from %.9f, graph 0 to %.9f, graph 1 nohead lc rgb '%s' dt 2 lw 2\n", t,
-                t, colour);
-        n++;
-    }
-    sqlite3_finalize(st);
-    if (n > 0) {
-        size_t used = strlen(legend);
-        snprintf(legend + used, legend_len - used,
-                 ", NaN with lines dt 2 lw 2 lc rgb '%s' title '%s'", colour, label);
-    }
-}
-
-/* Write the plot command as a macro, render it three times and close the files. */
-void
-plot_finish(struct plot *p, const char *plot_command)
-{
-    fprintf(p->script,
-            "plotcmd = \"%s\"\n"
-            "set terminal pngcairo size 1200,700 font ',16' noenhanced\n"
-            "set output '%s.png'\n@plotcmd\n"
-            "set terminal svg size 1000,580 font 'sans,14' noenhanced\n"
-            "set output '%s.svg'\n@plotcmd\n"
-            "set terminal pdfcairo size 6in,3.6in font ',10' noenhanced\n"
-            "set output '%s.pdf'\n@plotcmd\n"
-            "set output\n",
-            plot_command, p->name, p->name, p->name);
-    if (fclose(p->data) != 0 || fclose(p->script) != 0) {
-        fprintf(stderr, PROGRAM ": writing %s/%s failed: %s\n", p->o->out_dir, p->name,
-                strerror(errno));
-        exit(1);
-    }
-
-    pid_t pid = fork();
-    if (pid == 0) {
-        char script[96];
-        snprintf(script, sizeof script, "%s.gp", p->name);
-        if (chdir(p->o->out_dir) != 0)
-            _exit(126);
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        fprintf(stderr,
-                PROGRAM ": gnuplot %s for %s/%s.gp; %s. The data and the script are in %s\n",
-                code == 127 ? "was not found" : "failed", p->o->out_dir, p->name,
-                code == 127 ? "install gnuplot-nox" : "read its messages above", p->o->out_dir);
-        exit(1);
-    }
-    printf("%s/%s.png, .svg and .pdf (data %s.dat, script %s.gp)\n", p->o->out_dir, p->name,
-           p->name, p->name);
+    p->node = node;
 }
 
 static void
 usage(FILE *out)
 {
     fprintf(out,
-            "usage: " PROGRAM " timeline|throughput|rekey RUN.db [--out=DIR] [--node=ID]\n"
+            "usage: " PROGRAM " timeline RUN.db [--handoff=N [--window=S]] [--node=ID] "
+            "[--out=DIR]\n"
+            "       " PROGRAM " throughput RUN.db [--bin=S] [--node=ID] [--out=DIR]\n"
+            "       " PROGRAM " rekey RUN.db [--node=ID] [--out=DIR]\n"
             "       " PROGRAM " cdf|components CAMPAIGN.db [--out=DIR]\n"
-            "                    [--handoff=N --window=S] [--bin=S]\n"
-            "Draw one run with gnuplot as PNG, SVG and PDF, next to the data and script.\n"
+            "Draw a run or a campaign with gnuplot as PNG, SVG and PDF, next to the data and\n"
+            "the script.\n"
             "  timeline    UDP sequence numbers sent and delivered, handoff milestones marked;\n"
             "              --handoff=N zooms to the Nth handoff, --window seconds each side (1)\n"
             "  throughput  bytes delivered at the mobile node per --bin seconds (0.1)\n"
@@ -180,7 +212,7 @@ usage(FILE *out)
             "  cdf         the latency CDF of each configuration of a merged campaign\n"
             "  components  the mean latency components of each configuration, stacked\n"
             "  --out=DIR   where the files go (default: the current folder)\n"
-            "  --node=ID   the mobile node (default: the node named mn)\n");
+            "  --node=ID   the mobile node of a run (default: the node named mn)\n");
 }
 
 /* Read the value of a numeric option within [min, max]; exits with a message on bad input. */
@@ -193,15 +225,49 @@ number_option(const char *arg, const char *name, double min, double max)
     if (errno || end == arg || *end || !(v >= min && v <= max)) {
         fprintf(stderr, PROGRAM ": invalid value '%s' for --%s: use a number from %.15g to %.15g\n",
                 arg, name, min, max);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
     return v;
+}
+
+/* Exit with a message when an option was given that the plot does not take. */
+static void
+check_options(const struct plot_kind *kind, unsigned options_given)
+{
+    for (size_t i = 0; i < sizeof option_names / sizeof option_names[0]; i++) {
+        if (!(options_given & option_names[i].bit) || (kind->options & option_names[i].bit))
+            continue;
+        int takers = 0;
+        for (size_t k = 0; k < N_PLOT_KINDS; k++)
+            takers += (plot_kinds[k].options & option_names[i].bit) != 0;
+        fprintf(stderr, PROGRAM ": %s applies to the", option_names[i].name);
+        int listed = 0;
+        for (size_t k = 0; k < N_PLOT_KINDS; k++) {
+            if (!(plot_kinds[k].options & option_names[i].bit))
+                continue;
+            listed++;
+            const char *separator = ", ";
+            if (listed == 1)
+                separator = " ";
+            else if (listed == takers)
+                separator = " and ";
+            fprintf(stderr, "%s%s", separator, plot_kinds[k].name);
+        }
+        fprintf(stderr, " plot%s only, not to %s; drop it\n", takers > 1 ? "s" : "", kind->name);
+        exit(PLOT_EXIT_INVALID);
+    }
+    if ((options_given & OPTION_WINDOW) && !(options_given & OPTION_HANDOFF)) {
+        fprintf(stderr, PROGRAM ": --window sets the time shown around --handoff=N; give "
+                                "--handoff too, or drop --window to draw the whole run\n");
+        exit(PLOT_EXIT_INVALID);
+    }
 }
 
 int
 main(int argc, char **argv)
 {
     struct options o = {.out_dir = ".", .window_s = 1, .bin_s = 0.1, .node = -1};
+    unsigned options_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -211,16 +277,20 @@ main(int argc, char **argv)
             o.out_dir = a + 6;
         } else if (!strncmp(a, "--handoff=", 10)) {
             o.handoff = (long)number_option(a + 10, "handoff", 1, 1e6);
+            options_given |= OPTION_HANDOFF;
         } else if (!strncmp(a, "--window=", 9)) {
             o.window_s = number_option(a + 9, "window", 0.001, 1e6);
+            options_given |= OPTION_WINDOW;
         } else if (!strncmp(a, "--bin=", 6)) {
             o.bin_s = number_option(a + 6, "bin", 0.001, 1e6);
+            options_given |= OPTION_BIN;
         } else if (!strncmp(a, "--node=", 7)) {
             o.node = (long)number_option(a + 7, "node", 0, 4294967295.0);
+            options_given |= OPTION_NODE;
         } else if (a[0] == '-') {
             fprintf(stderr, PROGRAM ": unknown option '%s'\n", a);
             usage(stderr);
-            return 2;
+            return PLOT_EXIT_INVALID;
         } else if (!o.command) {
             o.command = a;
         } else if (!o.db_path) {
@@ -228,41 +298,35 @@ main(int argc, char **argv)
         } else {
             fprintf(stderr, PROGRAM ": unexpected argument '%s'\n", a);
             usage(stderr);
-            return 2;
+            return PLOT_EXIT_INVALID;
         }
     }
     if (!o.command || !o.db_path) {
         usage(stderr);
-        return 2;
+        return PLOT_EXIT_INVALID;
     }
-    bool campaign = !strcmp(o.command, "cdf") || !strcmp(o.command, "components");
-    void (*draw)(struct plot *) = !strcmp(o.command, "timeline")     ? plot_timeline
-                                  : !strcmp(o.command, "throughput") ? plot_throughput
-                                  : !strcmp(o.command, "rekey")      ? plot_rekey
-                                  : !strcmp(o.command, "cdf")        ? plot_cdf
-                                  : !strcmp(o.command, "components") ? plot_components
-                                                                     : NULL;
-    if (!draw) {
+    const struct plot_kind *kind = NULL;
+    for (size_t k = 0; k < N_PLOT_KINDS; k++)
+        if (!strcmp(o.command, plot_kinds[k].name))
+            kind = &plot_kinds[k];
+    if (!kind) {
         fprintf(stderr,
                 PROGRAM ": unknown plot '%s': use timeline, throughput, rekey, cdf or components\n",
                 o.command);
-        return 2;
+        return PLOT_EXIT_INVALID;
     }
+    check_options(kind, options_given);
     struct stat sb;
     if (stat(o.out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         fprintf(stderr, PROGRAM ": --out=%s is not a folder; create it first\n", o.out_dir);
-        return 2;
+        return PLOT_EXIT_INVALID;
     }
 
     struct plot p = {.o = &o};
-    if (sqlite3_open_v2(o.db_path, &p.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, PROGRAM ": cannot open %s: %s; give a run database\n", o.db_path,
-                p.db ? sqlite3_errmsg(p.db) : "out of memory");
-        return 2;
-    }
-    if (!campaign)
-        p.node = find_mobile_node(&p);
-    draw(&p);
+    open_database(&p, kind);
+    if (kind->input == DATABASE_RUN)
+        find_mobile_node(&p);
+    kind->draw(&p);
     sqlite3_close(p.db);
     return 0;
 }

@@ -16,6 +16,9 @@
 #define PROGRAM "mip6sec-plot"
 #define NS_PER_S 1e9
 
+/* Exit statuses: an output that could not be written or drawn, or input that cannot be drawn. */
+enum plot_exit { PLOT_EXIT_FAILED = 1, PLOT_EXIT_INVALID = 2 };
+
 /* Mobility event kinds (docs/database.md). */
 enum {
     KIND_LINK_DOWN = 1,
@@ -57,13 +60,13 @@ _Noreturn void plot_die_sqlite(struct plot *p, const char *what);
 /* Prepare a statement on the plot's database; exits when SQLite rejects it. */
 sqlite3_stmt *plot_prepare(struct plot *p, const char *sql);
 
-/* Open NAME.dat and NAME.gp in the output folder and write their headers. */
+/* Create a staging folder in --out, open NAME.dat and NAME.gp in it and write their headers.
+ * Until plot_finish succeeds, an exit removes the staging folder. */
 void plot_begin(struct plot *p, const char *name);
 
-void plot_mark_events(struct plot *p, int kind, const char *label, const char *colour,
-                      double from_s, double to_s, char *legend, size_t legend_len);
-
-/* Finish the script with plot_command, close both files and run gnuplot on it. */
+/* Finish the script with plot_command, close both files, run gnuplot on it and move the data,
+ * the script and the pictures into --out.  When gnuplot fails, only the data and the script are
+ * moved, and the program exits with PLOT_EXIT_FAILED. */
 void plot_finish(struct plot *p, const char *plot_command);
 
 void plot_timeline(struct plot *p);

@@ -5,22 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Exit unless the database is a campaign database (mip6sec-campaign merge). */
+/* Exit with a message unless an included handoff of the campaign has a latency, because
+ * neither plot has anything to draw without one. */
 static void
-require_campaign(struct plot *p)
+require_latencies(struct plot *p)
 {
-    sqlite3_stmt *st =
-        plot_prepare(p, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                        "name IN ('campaign', 'configuration', 'handoff')");
-    int tables = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_stmt *st = plot_prepare(
+        p, "SELECT (SELECT count(*) FROM handoff WHERE included AND latency_s IS NOT NULL), "
+           "(SELECT count(*) FROM run WHERE status = 'complete'), (SELECT count(*) FROM run)");
+    if (sqlite3_step(st) != SQLITE_ROW)
+        plot_die_sqlite(p, "counting the handoffs");
+    int64_t handoffs = sqlite3_column_int64(st, 0);
+    int64_t complete = sqlite3_column_int64(st, 1), runs = sqlite3_column_int64(st, 2);
     sqlite3_finalize(st);
-    if (tables != 3) {
+    if (handoffs > 0)
+        return;
+    if (complete == 0)
         fprintf(stderr,
-                PROGRAM ": %s is not a campaign database; the %s plot compares configurations, "
-                        "so give the output of mip6sec-campaign merge\n",
-                p->o->db_path, p->o->command);
-        exit(2);
-    }
+                PROGRAM ": %s has no handoff to plot: none of its %" PRId64
+                        " runs is complete; run the campaign again with mip6sec-campaign run "
+                        "(its messages name the failed runs and their logs), then merge it\n",
+                p->o->db_path, runs);
+    else
+        fprintf(stderr,
+                PROGRAM ": %s has no included handoff with a latency in its %" PRId64
+                        " complete runs; give the runs time to move (a longer --duration)\n",
+                p->o->db_path, complete);
+    exit(PLOT_EXIT_INVALID);
 }
 
 /* Quote a configuration label for a gnuplot title. */
@@ -37,7 +48,7 @@ title_text(char *out, size_t len, const char *label)
 void
 plot_cdf(struct plot *p)
 {
-    require_campaign(p);
+    require_latencies(p);
     plot_begin(p, "cdf");
     sqlite3_stmt *configs =
         plot_prepare(p, "SELECT config, label FROM configuration ORDER BY config");
@@ -76,7 +87,7 @@ plot_cdf(struct plot *p)
     sqlite3_finalize(values);
     if (blocks == 0) {
         fprintf(stderr, PROGRAM ": %s has no handoff with a latency\n", p->o->db_path);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
     fprintf(p->script, "set title 'Handoff latency, empirical CDF per configuration'\n"
                        "set xlabel 'handoff latency, link down to first data (s)'\n"
@@ -88,7 +99,7 @@ plot_cdf(struct plot *p)
 void
 plot_components(struct plot *p)
 {
-    require_campaign(p);
+    require_latencies(p);
     plot_begin(p, "components");
     static const char *const parts[][2] = {
         {"link_down_s", "link_up_s"},   {"link_up_s", "movement_s"},
@@ -132,7 +143,7 @@ plot_components(struct plot *p)
     sqlite3_finalize(configs);
     if (rows == 0) {
         fprintf(stderr, PROGRAM ": %s has no configurations\n", p->o->db_path);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
     fprintf(p->script,
             "set title 'Handoff latency by component, mean per configuration'\n"

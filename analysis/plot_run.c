@@ -5,6 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Mark the mobile node's events of a kind as dashed vertical lines, and
+ * name them once in the key through legend, which the plot command ends
+ * with. */
+static void
+mark_events(struct plot *p, int kind, const char *label, const char *colour, double from_s,
+            double to_s, char *legend, size_t legend_len)
+{
+    sqlite3_stmt *st =
+        plot_prepare(p, "SELECT time_ns FROM mobility_event WHERE node = ? AND kind = ? "
+                        "ORDER BY time_ns");
+    sqlite3_bind_int64(st, 1, p->node);
+    sqlite3_bind_int(st, 2, kind);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        double t = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
+        if (t < from_s || t > to_s)
+            continue;
+        fprintf(p->script,
+                "set arrow from %.9f, graph 0 to %.9f, graph 1 nohead lc rgb '%s' dt 2 lw 2\n", t,
+                t, colour);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (n > 0) {
+        size_t used = strlen(legend);
+        snprintf(legend + used, legend_len - used,
+                 ", NaN with lines dt 2 lw 2 lc rgb '%s' title '%s'", colour, label);
+    }
+}
+
 /* The time span of the plot: the whole run, or a window around one handoff. */
 static void
 time_span(struct plot *p, double *from_s, double *to_s)
@@ -27,7 +57,7 @@ time_span(struct plot *p, double *from_s, double *to_s)
                 PROGRAM ": %s has no handoff %ld of node %" PRId64
                         " (no such link_down); give a smaller --handoff\n",
                 p->o->db_path, p->o->handoff, p->node);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
     double down = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
     sqlite3_finalize(st);
@@ -70,7 +100,7 @@ plot_timeline(struct plot *p)
                 PROGRAM ": %s has no UDP datagrams with sequence numbers in %.3f-%.3f s; the "
                         "timeline needs UDP traffic (--traffic=udp)\n",
                 p->o->db_path, from_s, to_s);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
 
     char handoff_text[64] = "";
@@ -82,17 +112,15 @@ plot_timeline(struct plot *p)
             "set xrange [%.6f:%.6f]\n",
             p->node, handoff_text, from_s, to_s);
     char legend[1024] = "";
-    plot_mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", from_s, to_s, legend,
-                     sizeof legend);
-    plot_mark_events(p, KIND_MOVEMENT, "movement detected", "#e07000", from_s, to_s, legend,
-                     sizeof legend);
-    plot_mark_events(p, KIND_COA_READY, "care-of address ready", "#a0a000", from_s, to_s, legend,
-                     sizeof legend);
-    plot_mark_events(p, KIND_COA_OPTIMISTIC, "care-of address in optimistic use", "#a0a000", from_s,
-                     to_s, legend, sizeof legend);
-    plot_mark_events(p, KIND_BU_SENT, "BU sent", "#8000c0", from_s, to_s, legend, sizeof legend);
-    plot_mark_events(p, KIND_BA_RECEIVED, "BA received", "#008000", from_s, to_s, legend,
-                     sizeof legend);
+    mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", from_s, to_s, legend, sizeof legend);
+    mark_events(p, KIND_MOVEMENT, "movement detected", "#e07000", from_s, to_s, legend,
+                sizeof legend);
+    mark_events(p, KIND_COA_READY, "care-of address ready", "#a0a000", from_s, to_s, legend,
+                sizeof legend);
+    mark_events(p, KIND_COA_OPTIMISTIC, "care-of address in optimistic use", "#a0a000", from_s,
+                to_s, legend, sizeof legend);
+    mark_events(p, KIND_BU_SENT, "BU sent", "#8000c0", from_s, to_s, legend, sizeof legend);
+    mark_events(p, KIND_BA_RECEIVED, "BA received", "#008000", from_s, to_s, legend, sizeof legend);
     char command[2048];
     snprintf(command, sizeof command,
              "plot '%s.dat' index 0 using 1:2 with points pt 7 ps 0.4 lc rgb '#aaaaaa' "
@@ -129,7 +157,7 @@ plot_throughput(struct plot *p)
     if (rows == 0) {
         fprintf(stderr, PROGRAM ": %s: node %" PRId64 " had nothing delivered\n", p->o->db_path,
                 p->node);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
     fprintf(p->script,
             "set title 'Throughput at node %" PRId64 " (%.3f s bins)'\n"
@@ -137,8 +165,8 @@ plot_throughput(struct plot *p)
             "set yrange [0:*]\n",
             p->node, p->o->bin_s);
     char legend[512] = "", command[1024];
-    plot_mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", -1, 1e12, legend, sizeof legend);
-    plot_mark_events(p, KIND_REGISTERED, "registered", "#008000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_REGISTERED, "registered", "#008000", -1, 1e12, legend, sizeof legend);
     snprintf(command, sizeof command,
              "plot 'throughput.dat' using 1:2 with steps lw 2 lc rgb '#0060c0' "
              "title 'delivered, all protocols'%s",
@@ -173,7 +201,7 @@ plot_rekey(struct plot *p)
                         "; run the scenario with --keying=ikev2 or ikev1 and SA lifetimes "
                         "(--saSoftLifetime) to get rekeys\n",
                 p->o->db_path, p->node);
-        exit(2);
+        exit(PLOT_EXIT_INVALID);
     }
     fprintf(p->script,
             "set title 'SAs of node %" PRId64 " over time'\n"
@@ -181,10 +209,9 @@ plot_rekey(struct plot *p)
             "set yrange [0:%ld]\nset ytics 1 font ',8'\n",
             p->node, rows + 1);
     char legend[512] = "", command[1024];
-    plot_mark_events(p, KIND_REKEY_START, "rekey started", "#e07000", -1, 1e12, legend,
-                     sizeof legend);
-    plot_mark_events(p, KIND_REKEY_DONE, "rekey done", "#008000", -1, 1e12, legend, sizeof legend);
-    plot_mark_events(p, KIND_REGISTERED, "registered", "#c00000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_REKEY_START, "rekey started", "#e07000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_REKEY_DONE, "rekey done", "#008000", -1, 1e12, legend, sizeof legend);
+    mark_events(p, KIND_REGISTERED, "registered", "#c00000", -1, 1e12, legend, sizeof legend);
     snprintf(command, sizeof command,
              "plot 'rekey.dat' using 2:1:2:3:ytic(sprintf('%%s %%s %%s', strcol(6), strcol(5), "
              "strcol(4))) with xerrorbars pt 7 ps 0.5 lw 3 lc rgb '#0060c0' "

@@ -151,5 +151,77 @@ expect "--handoff=9: message names it" "$(grep -c 'no handoff 9' "$dir/bad3.log"
 "$plot" histogram "$dir/udp.db" >"$dir/bad4.log" 2>&1
 expect "unknown plot: exit status" "$?" 2
 
+# Each rejected input exits 2 with a message that names the problem and
+# the fix, and leaves nothing in --out: no half-written data or script,
+# no staging folder.
+rejects() {
+	name=$1
+	pattern=$2
+	shift 2
+	rm -rf "$dir/empty"
+	mkdir "$dir/empty"
+	"$plot" "$@" --out="$dir/empty" >"$dir/reject.log" 2>&1
+	expect "$name: exit status" "$?" 2
+	expect "$name: message" "$(grep -c -- "$pattern" "$dir/reject.log")" 1
+	expect "$name: nothing left in --out" "$(ls -A "$dir/empty" | wc -l)" 0
+}
+rejects "rekey without SA events" "keying=ikev2" rekey "$dir/udp.db"
+for run_plot in timeline throughput rekey; do
+	rejects "$run_plot of a campaign database" \
+		"is a campaign database.*give a run database (mip6sec-handoff --output=FILE)" \
+		"$run_plot" "$dir/campaign.db"
+done
+echo "not a database" >"$dir/text.db"
+rejects "timeline of a text file" "text.db is not an SQLite database; give a run database" \
+	timeline "$dir/text.db"
+rejects "cdf of a text file" "text.db is not an SQLite database; give a campaign database" \
+	cdf "$dir/text.db"
+rejects "--node=7 with six nodes" "has no node 7; its nodes are 0 (mn), 1 (cn),.* 5 (ar2)" \
+	timeline "$dir/udp.db" --node=7
+rejects "--bin on cdf" "bin applies to the throughput plot only, not to cdf" \
+	cdf "$dir/campaign.db" --bin=1
+rejects "--bin on timeline" "bin applies to the throughput plot only, not to timeline" \
+	timeline "$dir/udp.db" --bin=1
+rejects "--handoff on rekey" "handoff applies to the timeline plot only" \
+	rekey "$dir/ike.db" --handoff=1
+rejects "--node on components" "node applies to the timeline, throughput and rekey plots" \
+	components "$dir/campaign.db" --node=0
+rejects "--window without --handoff" "give --handoff too" timeline "$dir/udp.db" --window=2
+
+# A campaign whose runs all failed: both campaign plots reject it.
+cat >"$dir/failed.txt" <<CAMPAIGN
+scenario = $scenario
+fixed = --noSuchOption=1
+grid keying = manual ikev2
+CAMPAIGN
+"$campaign" run "$dir/failed.txt" --dir="$dir/failed" --jobs=2 >"$dir/failed.log" 2>&1
+expect "failed campaign: run exit status" "$?" 1
+"$campaign" merge "$dir/failed.txt" --dir="$dir/failed" --output="$dir/failed.db" \
+	>>"$dir/failed.log" 2>&1
+expect "failed campaign: merge exit status" "$?" 0
+for campaign_plot in cdf components; do
+	rejects "$campaign_plot of a failed campaign" "none of its 2 runs is complete" \
+		"$campaign_plot" "$dir/failed.db"
+done
+
+# Without gnuplot the data and the script are written, but no pictures.
+rm -rf "$dir/no-gnuplot"
+mkdir "$dir/no-gnuplot"
+PATH=/nonexistent "$plot" throughput "$dir/udp.db" --out="$dir/no-gnuplot" >"$dir/no-gnuplot.log" 2>&1
+expect "missing gnuplot: exit status" "$?" 1
+expect "missing gnuplot: message" "$(grep -c 'install gnuplot-nox' "$dir/no-gnuplot.log")" 1
+expect "missing gnuplot: data and script only" "$(ls -A "$dir/no-gnuplot" | tr '\n' ' ')" \
+	"throughput.dat throughput.gp "
+
+# The usage text puts each option on the line of the plot that takes it.
+"$plot" --help >"$dir/usage.log" 2>&1
+expect "usage: --handoff and --window on the timeline line" \
+	"$(grep -c '^usage: mip6sec-plot timeline RUN.db \[--handoff=N \[--window=S\]\]' \
+		"$dir/usage.log")" 1
+expect "usage: --bin on the throughput line" \
+	"$(grep -c '^ *mip6sec-plot throughput RUN.db \[--bin=S\]' "$dir/usage.log")" 1
+expect "usage: the campaign line takes only --out" \
+	"$(grep -c '^ *mip6sec-plot cdf|components CAMPAIGN.db \[--out=DIR\]$' "$dir/usage.log")" 1
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
