@@ -164,6 +164,23 @@ reject_node(struct plot *p)
     exit(PLOT_EXIT_INVALID);
 }
 
+/* Set p->node_name to the node's name in the node table, or to "node ID" when it has none.
+ * Quotes are dropped because the name goes into gnuplot strings. */
+static void
+node_name(struct plot *p, int64_t node)
+{
+    sqlite3_stmt *st = plot_prepare(p, "SELECT name FROM node WHERE id = ?");
+    sqlite3_bind_int64(st, 1, node);
+    const char *name = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        name = (const char *)sqlite3_column_text(st, 0);
+    if (name && *name)
+        plot_quote(p->node_name, sizeof p->node_name, name);
+    else
+        snprintf(p->node_name, sizeof p->node_name, "node %" PRId64, node);
+    sqlite3_finalize(st);
+}
+
 /* Set p->node to the mobile node: --node, or the node named mn, or the first node with a
  * link_down. */
 static void
@@ -181,6 +198,8 @@ find_mobile_node(struct plot *p)
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         node = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
+    if (node >= 0)
+        node_name(p, node);
 
     if (node < 0 && p->o->node >= 0)
         reject_node(p);

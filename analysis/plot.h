@@ -49,9 +49,13 @@ struct plot {
     sqlite3 *db;
     const struct options *o;
     int64_t node;
+    char node_name[64]; /* the mobile node's name in the node table, for titles */
     char name[64];
     FILE *data;
-    FILE *script;
+    FILE *script; /* the settings that all three pictures share */
+    FILE *figure; /* the commands that draw one picture, run once for each terminal */
+    char *figure_text;
+    size_t figure_size;
 };
 
 /* Print what failed with SQLite's message and exit with status 2. */
@@ -64,10 +68,14 @@ sqlite3_stmt *plot_prepare(struct plot *p, const char *sql);
  * Until plot_finish succeeds, an exit removes the staging folder. */
 void plot_begin(struct plot *p, const char *name);
 
-/* Finish the script with plot_command, close both files, run gnuplot on it and move the data,
- * the script and the pictures into --out.  When gnuplot fails, only the data and the script are
- * moved, and the program exits with PLOT_EXIT_FAILED. */
-void plot_finish(struct plot *p, const char *plot_command);
+/* Finish the script with a loop that runs the figure's commands once for each picture, close
+ * the files, run gnuplot on the script and move the data, the script and the pictures into --out.
+ * When gnuplot fails, only the data and the script are moved, and the program exits with
+ * PLOT_EXIT_FAILED. */
+void plot_finish(struct plot *p);
+
+/* Copy text into out for a gnuplot string, without its quotes, cut to len bytes. */
+void plot_quote(char *out, size_t len, const char *text);
 
 void plot_timeline(struct plot *p);
 void plot_throughput(struct plot *p);

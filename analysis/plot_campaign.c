@@ -34,17 +34,6 @@ require_latencies(struct plot *p)
     exit(PLOT_EXIT_INVALID);
 }
 
-/* Quote a configuration label for a gnuplot title. */
-static void
-title_text(char *out, size_t len, const char *label)
-{
-    size_t j = 0;
-    for (size_t i = 0; label[i] && j + 2 < len; i++)
-        if (label[i] != '\'' && label[i] != '"')
-            out[j++] = label[i];
-    out[j] = '\0';
-}
-
 void
 plot_cdf(struct plot *p)
 {
@@ -76,7 +65,7 @@ plot_cdf(struct plot *p)
             fprintf(p->data, "%.9f %.6f\n", latency, (double)++i / (double)n);
         }
         sqlite3_reset(values);
-        title_text(title, sizeof title, label ? label : "");
+        plot_quote(title, sizeof title, label ? label : "");
         size_t used = strlen(command);
         snprintf(command + used, sizeof command - used,
                  "%s 'cdf.dat' index %d using 1:2 with steps lw 2 title '%s (n = %ld)'",
@@ -92,8 +81,9 @@ plot_cdf(struct plot *p)
     fprintf(p->script, "set title 'Handoff latency, empirical CDF per configuration'\n"
                        "set xlabel 'handoff latency, link down to first data (s)'\n"
                        "set ylabel 'fraction of handoffs'\nset yrange [0:1.05]\n"
-                       "set key outside right top vertical\n");
-    plot_finish(p, command);
+                       "set key below vertical\n");
+    fprintf(p->figure, "%s\n", command);
+    plot_finish(p);
 }
 
 void
@@ -121,7 +111,7 @@ plot_components(struct plot *p)
     char sql[512], title[256];
     while (sqlite3_step(configs) == SQLITE_ROW) {
         int64_t config = sqlite3_column_int64(configs, 0);
-        title_text(title, sizeof title, (const char *)sqlite3_column_text(configs, 1));
+        plot_quote(title, sizeof title, (const char *)sqlite3_column_text(configs, 1));
         fprintf(p->data, "\"%s\"", title);
         for (size_t k = 0; k < 6; k++) {
             /* A milestone after the first data (a late BA) counts at the first data, as in
@@ -145,12 +135,12 @@ plot_components(struct plot *p)
         fprintf(stderr, PROGRAM ": %s has no configurations\n", p->o->db_path);
         exit(PLOT_EXIT_INVALID);
     }
-    fprintf(p->script,
-            "set title 'Handoff latency by component, mean per configuration'\n"
-            "set ylabel 'mean time (s)'\nset yrange [0:*]\n"
-            "set style data histograms\nset style histogram rowstacked\n"
-            "set style fill solid 0.85 border -1\nset boxwidth 0.6\n"
-            "set xtics rotate by -20 left font ',10'\nset key outside right top vertical\n"
-            "set bmargin 6\n");
-    plot_finish(p, "plot for [k=2:7] 'components.dat' using k:xtic(1) title columnhead(k)");
+    fprintf(p->script, "set title 'Handoff latency by component, mean per configuration'\n"
+                       "set ylabel 'mean time (s)'\nset yrange [0:*]\n"
+                       "set style data histograms\nset style histogram rowstacked\n"
+                       "set style fill solid 0.85 border -1\nset boxwidth 0.6\n"
+                       "set xtics rotate by -20 left\nset key below vertical\n"
+                       "set bmargin 6\n");
+    fprintf(p->figure, "plot for [k=2:7] 'components.dat' using k:xtic(1) title columnhead(k)\n");
+    plot_finish(p);
 }

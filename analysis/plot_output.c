@@ -104,14 +104,29 @@ plot_begin(struct plot *p, const char *name)
     create_staging(p);
     p->data = open_staged(0);
     p->script = open_staged(1);
+    p->figure = open_memstream(&p->figure_text, &p->figure_size);
+    if (!p->figure) {
+        fprintf(stderr, PROGRAM ": out of memory\n");
+        exit(PLOT_EXIT_FAILED);
+    }
     fprintf(p->data, "# %s of %s, written by " PROGRAM "\n", name, p->o->db_path);
     fprintf(p->script,
             "# %s of %s, written by " PROGRAM ".\n"
             "# Edit and render again with: gnuplot %s.gp (it writes %s.png, .svg, .pdf)\n"
             "set datafile separator whitespace\n"
             "set grid lc rgb '#dddddd'\n"
-            "set key outside right top vertical noenhanced font ',11' spacing 1.2\n",
+            "set key noenhanced\n",
             name, p->o->db_path, name, name);
+}
+
+void
+plot_quote(char *out, size_t len, const char *text)
+{
+    size_t j = 0;
+    for (size_t i = 0; text[i] && j + 2 < len; i++)
+        if (text[i] != '\'' && text[i] != '"')
+            out[j++] = text[i];
+    out[j] = '\0';
 }
 
 /* Run gnuplot on the staged script in the staging folder.  Returns gnuplot's exit status,
@@ -135,20 +150,50 @@ run_gnuplot(struct plot *p)
     return WEXITSTATUS(status);
 }
 
-/* Write the plot command as a macro, render it three times and move the files into --out. */
+/*
+ * The three terminals draw the same figure: 3.5 x 2.4 inches, a column of
+ * a two-column paper, with 8 pt text.  The PNG has 300 pixels per inch
+ * and the SVG 96 units per inch.  At fontscale 1, pdfcairo and pngcairo
+ * of gnuplot 5.4 draw text 96/72 times its nominal size (measured with
+ * pdftotext -bbox), so their font scales are 72/96 and 300/96.  The line
+ * widths make a line of width 1 half a point wide, pdfcairo's default.
+ */
+static const char terminals[] =
+    "    if (format eq 'png') {\n"
+    "        set terminal pngcairo size 1050,720 font 'Sans,8' fontscale 3.125 \\\n"
+    "            linewidth 2.0833 pointscale 3.125 noenhanced\n"
+    "    }\n"
+    "    if (format eq 'svg') {\n"
+    "        set terminal svg size 336,230 font 'Sans,8' fontscale 1.3333 linewidth 0.6667 \\\n"
+    "            noenhanced\n"
+    "    }\n"
+    "    if (format eq 'pdf') {\n"
+    "        set terminal pdfcairo size 3.5in,2.4in font 'Sans,8' fontscale 0.75 noenhanced\n"
+    "    }\n";
+
+/* Draw the figure once per terminal, and move the files into --out. */
 void
-plot_finish(struct plot *p, const char *plot_command)
+plot_finish(struct plot *p)
 {
+    if (fclose(p->figure) != 0) {
+        fprintf(stderr, PROGRAM ": out of memory\n");
+        exit(PLOT_EXIT_FAILED);
+    }
     fprintf(p->script,
-            "plotcmd = \"%s\"\n"
-            "set terminal pngcairo size 1200,700 font ',16' noenhanced\n"
-            "set output '%s.png'\n@plotcmd\n"
-            "set terminal svg size 1000,580 font 'sans,14' noenhanced\n"
-            "set output '%s.svg'\n@plotcmd\n"
-            "set terminal pdfcairo size 6in,3.6in font ',10' noenhanced\n"
-            "set output '%s.pdf'\n@plotcmd\n"
-            "set output\n",
-            plot_command, p->name, p->name, p->name);
+            "\n# The figure, drawn once for each picture.\n"
+            "do for [format in 'png svg pdf'] {\n%s",
+            terminals);
+    fprintf(p->script, "    set output '%s.'.format\n", p->name);
+    /* The figure's lines, indented into the loop. */
+    for (const char *line = p->figure_text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        fprintf(p->script, "    %.*s\n", (int)len, line);
+        line += len + (end != NULL);
+    }
+    fprintf(p->script, "}\nset output\n");
+    free(p->figure_text);
+
     int data_closed = fclose(p->data), script_closed = fclose(p->script);
     if (data_closed != 0 || script_closed != 0) {
         fprintf(stderr, PROGRAM ": writing %s/%s failed: %s\n", staging.dir, p->name,

@@ -54,9 +54,9 @@ time_span(struct plot *p, double *from_s, double *to_s)
     sqlite3_bind_int64(st, 2, p->o->handoff - 1);
     if (sqlite3_step(st) != SQLITE_ROW) {
         fprintf(stderr,
-                PROGRAM ": %s has no handoff %ld of node %" PRId64
-                        " (no such link_down); give a smaller --handoff\n",
-                p->o->db_path, p->o->handoff, p->node);
+                PROGRAM ": %s has no handoff %ld of %s (no such link_down); give a smaller "
+                        "--handoff\n",
+                p->o->db_path, p->o->handoff, p->node_name);
         exit(PLOT_EXIT_INVALID);
     }
     double down = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
@@ -107,10 +107,10 @@ plot_timeline(struct plot *p)
     if (p->o->handoff > 0)
         snprintf(handoff_text, sizeof handoff_text, " around handoff %ld", p->o->handoff);
     fprintf(p->script,
-            "set title 'UDP datagrams of node %" PRId64 "%s'\n"
+            "set title 'UDP datagrams of %s%s'\n"
             "set xlabel 'simulated time (s)'\nset ylabel 'UDP sequence number'\n"
-            "set xrange [%.6f:%.6f]\n",
-            p->node, handoff_text, from_s, to_s);
+            "set xrange [%.6f:%.6f]\nset key below horizontal\n",
+            p->node_name, handoff_text, from_s, to_s);
     char legend[1024] = "";
     mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", from_s, to_s, legend, sizeof legend);
     mark_events(p, KIND_MOVEMENT, "movement detected", "#e07000", from_s, to_s, legend,
@@ -127,7 +127,8 @@ plot_timeline(struct plot *p)
              "title 'sent by the correspondent', '' index 1 using 1:2 with points pt 7 ps 0.4 "
              "lc rgb '#0060c0' title 'delivered at the mobile node'%s",
              p->name, legend);
-    plot_finish(p, command);
+    fprintf(p->figure, "%s\n", command);
+    plot_finish(p);
 }
 
 void
@@ -155,15 +156,14 @@ plot_throughput(struct plot *p)
     }
     sqlite3_finalize(st);
     if (rows == 0) {
-        fprintf(stderr, PROGRAM ": %s: node %" PRId64 " had nothing delivered\n", p->o->db_path,
-                p->node);
+        fprintf(stderr, PROGRAM ": %s: %s had nothing delivered\n", p->o->db_path, p->node_name);
         exit(PLOT_EXIT_INVALID);
     }
     fprintf(p->script,
-            "set title 'Throughput at node %" PRId64 " (%.3f s bins)'\n"
+            "set title 'Throughput at %s (%.3f s bins)'\n"
             "set xlabel 'simulated time (s)'\nset ylabel 'delivered (Mbit/s)'\n"
-            "set yrange [0:*]\n",
-            p->node, p->o->bin_s);
+            "set yrange [0:*]\nset key below horizontal\n",
+            p->node_name, p->o->bin_s);
     char legend[512] = "", command[1024];
     mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", -1, 1e12, legend, sizeof legend);
     mark_events(p, KIND_REGISTERED, "registered", "#008000", -1, 1e12, legend, sizeof legend);
@@ -171,7 +171,8 @@ plot_throughput(struct plot *p)
              "plot 'throughput.dat' using 1:2 with steps lw 2 lc rgb '#0060c0' "
              "title 'delivered, all protocols'%s",
              legend);
-    plot_finish(p, command);
+    fprintf(p->figure, "%s\n", command);
+    plot_finish(p);
 }
 
 void
@@ -197,17 +198,17 @@ plot_rekey(struct plot *p)
     sqlite3_finalize(st);
     if (rows == 0) {
         fprintf(stderr,
-                PROGRAM ": %s has no SA events for node %" PRId64
-                        "; run the scenario with --keying=ikev2 or ikev1 and SA lifetimes "
+                PROGRAM ": %s has no SA events for %s; run the scenario with --keying=ikev2 or "
+                        "ikev1 and SA lifetimes "
                         "(--saSoftLifetime) to get rekeys\n",
-                p->o->db_path, p->node);
+                p->o->db_path, p->node_name);
         exit(PLOT_EXIT_INVALID);
     }
     fprintf(p->script,
-            "set title 'SAs of node %" PRId64 " over time'\n"
+            "set title 'SAs of %s over time'\n"
             "set xlabel 'simulated time (s)'\nset ylabel ''\n"
-            "set yrange [0:%ld]\nset ytics 1 font ',8'\n",
-            p->node, rows + 1);
+            "set yrange [0:%ld]\nset ytics 1\nset key below horizontal\n",
+            p->node_name, rows + 1);
     char legend[512] = "", command[1024];
     mark_events(p, KIND_REKEY_START, "rekey started", "#e07000", -1, 1e12, legend, sizeof legend);
     mark_events(p, KIND_REKEY_DONE, "rekey done", "#008000", -1, 1e12, legend, sizeof legend);
@@ -217,5 +218,6 @@ plot_rekey(struct plot *p)
              "strcol(4))) with xerrorbars pt 7 ps 0.5 lw 3 lc rgb '#0060c0' "
              "title 'SA from install to removal'%s",
              legend);
-    plot_finish(p, command);
+    fprintf(p->figure, "%s\n", command);
+    plot_finish(p);
 }

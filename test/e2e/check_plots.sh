@@ -65,10 +65,16 @@ expect "zoomed timeline stays within 0.5 s of the second link down" \
 		'NF == 2 && $1 !~ /^#/ && ($1 < down - 0.5 || $1 > down + 0.5) {n++}
 		END {print n + 0}' "$dir/out/timeline-handoff.dat")" 0
 
+# Titles name the node as the node table does, not by its number.
+expect "timeline title names mn" "$(grep -c "^set title 'UDP datagrams of mn'" \
+	"$dir/out/timeline.gp")" 1
+
 # ---- throughput ----
 "$plot" throughput "$dir/udp.db" --out="$dir/out" --bin=0.5 >/dev/null 2>&1
 expect "throughput exit status" "$?" 0
 expect "throughput pictures" "$(pictures_ok "$dir/out/throughput")" "89504e47 %PDF- 1"
+expect "throughput title names mn" "$(grep -c "^set title 'Throughput at mn" \
+	"$dir/out/throughput.gp")" 1
 expect "throughput bytes match the deliveries" \
 	"$(awk 'NF == 2 && $1 !~ /^#/ {s += $2 * 1e6 * 0.5 / 8} END {printf "%.0f", s}' \
 		"$dir/out/throughput.dat")" \
@@ -81,6 +87,11 @@ expect "rekey pictures" "$(pictures_ok "$dir/out/rekey")" "89504e47 %PDF- 1"
 expect "rekey bars, one per SA of the mobile node" \
 	"$(grep -c '^[0-9]' "$dir/out/rekey.dat")" \
 	"$(query "$dir/ike.db" "SELECT count(*) FROM sa_lifetimes_v WHERE node = 0")"
+expect "rekey title names mn" "$(grep -c "^set title 'SAs of mn" "$dir/out/rekey.gp")" 1
+mkdir -p "$dir/ha"
+"$plot" rekey "$dir/ike.db" --node=3 --out="$dir/ha" >/dev/null 2>&1
+expect "rekey of node 3: exit status" "$?" 0
+expect "rekey of node 3: title names ha" "$(grep -c "^set title 'SAs of ha" "$dir/ha/rekey.gp")" 1
 
 # ---- latency CDF and components of a campaign ----
 cat >"$dir/campaign.txt" <<CAMPAIGN
