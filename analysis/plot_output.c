@@ -157,18 +157,24 @@ run_gnuplot(struct plot *p)
  * of gnuplot 5.4 draw text 96/72 times its nominal size (measured with
  * pdftotext -bbox), so their font scales are 72/96 and 300/96.  The line
  * widths make a line of width 1 half a point wide, pdfcairo's default.
+ * pngcairo's pointscale and the factor point_size, which the svg terminal
+ * lacks an option for, give a point the size it has in the PDF.  Both were
+ * measured on pictures rasterized at 300 dpi.
  */
 static const char terminals[] =
     "    if (format eq 'png') {\n"
     "        set terminal pngcairo size 1050,720 font 'Sans,8' fontscale 3.125 \\\n"
-    "            linewidth 2.0833 pointscale 3.125 noenhanced\n"
+    "            linewidth 2.0833 pointscale 4.2 noenhanced\n"
+    "        point_size = 1\n"
     "    }\n"
     "    if (format eq 'svg') {\n"
     "        set terminal svg size 336,230 font 'Sans,8' fontscale 1.3333 linewidth 0.6667 \\\n"
     "            noenhanced\n"
+    "        point_size = 1.17\n"
     "    }\n"
     "    if (format eq 'pdf') {\n"
     "        set terminal pdfcairo size 3.5in,2.4in font 'Sans,8' fontscale 0.75 noenhanced\n"
+    "        point_size = 1\n"
     "    }\n";
 
 /* Draw the figure once per terminal, and move the files into --out. */

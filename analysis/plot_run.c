@@ -1,4 +1,4 @@
-/* plot_run.c - the plots of one run: timeline, throughput and rekey (plot.h). */
+/* plot_run.c - the throughput and rekey plots of one run (plot.h, docs/plots.md). */
 #include "plot.h"
 
 #include <inttypes.h>
@@ -33,102 +33,6 @@ mark_events(struct plot *p, int kind, const char *label, const char *colour, dou
         snprintf(legend + used, legend_len - used,
                  ", NaN with lines dt 2 lw 2 lc rgb '%s' title '%s'", colour, label);
     }
-}
-
-/* The time span of the plot: the whole run, or a window around one handoff. */
-static void
-time_span(struct plot *p, double *from_s, double *to_s)
-{
-    sqlite3_stmt *st = plot_prepare(p, "SELECT min(time_ns), max(time_ns) FROM packet_event");
-    *from_s = 0;
-    *to_s = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *to_s = (double)sqlite3_column_int64(st, 1) / NS_PER_S;
-    sqlite3_finalize(st);
-    if (p->o->handoff <= 0)
-        return;
-
-    st = plot_prepare(p, "SELECT time_ns FROM mobility_event WHERE node = ? AND kind = 1 "
-                         "ORDER BY time_ns LIMIT 1 OFFSET ?");
-    sqlite3_bind_int64(st, 1, p->node);
-    sqlite3_bind_int64(st, 2, p->o->handoff - 1);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        fprintf(stderr,
-                PROGRAM ": %s has no handoff %ld of %s (no such link_down); give a smaller "
-                        "--handoff\n",
-                p->o->db_path, p->o->handoff, p->node_name);
-        exit(PLOT_EXIT_INVALID);
-    }
-    double down = (double)sqlite3_column_int64(st, 0) / NS_PER_S;
-    sqlite3_finalize(st);
-    *from_s = down - p->o->window_s;
-    *to_s = down + p->o->window_s;
-}
-
-void
-plot_timeline(struct plot *p)
-{
-    double from_s, to_s;
-    time_span(p, &from_s, &to_s);
-    plot_begin(p, p->o->handoff > 0 ? "timeline-handoff" : "timeline");
-
-    /* Block 0: datagrams the other nodes sent; block 1: those the mobile node got. */
-    static const char *const blocks[] = {
-        "SELECT time_ns, app_seq FROM packet_event WHERE kind = 1 AND node != ?1 "
-        "AND app_seq IS NOT NULL AND protocol = 17 AND time_ns BETWEEN ?2 AND ?3 "
-        "ORDER BY time_ns",
-        "SELECT time_ns, app_seq FROM packet_event WHERE kind = 4 AND node = ?1 "
-        "AND app_seq IS NOT NULL AND time_ns BETWEEN ?2 AND ?3 ORDER BY time_ns",
-    };
-    long counts[2] = {0, 0};
-    for (int b = 0; b < 2; b++) {
-        sqlite3_stmt *st = plot_prepare(p, blocks[b]);
-        sqlite3_bind_int64(st, 1, p->node);
-        sqlite3_bind_int64(st, 2, (int64_t)(from_s * NS_PER_S));
-        sqlite3_bind_int64(st, 3, (int64_t)(to_s * NS_PER_S));
-        fprintf(p->data, "%s# time_s sequence_number (%s)\n", b ? "\n\n" : "",
-                b ? "delivered at the mobile node" : "sent by the correspondent");
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            fprintf(p->data, "%.9f %lld\n", (double)sqlite3_column_int64(st, 0) / NS_PER_S,
-                    (long long)sqlite3_column_int64(st, 1));
-            counts[b]++;
-        }
-        sqlite3_finalize(st);
-    }
-    if (counts[0] == 0 && counts[1] == 0) {
-        fprintf(stderr,
-                PROGRAM ": %s has no UDP datagrams with sequence numbers in %.3f-%.3f s; the "
-                        "timeline needs UDP traffic (--traffic=udp)\n",
-                p->o->db_path, from_s, to_s);
-        exit(PLOT_EXIT_INVALID);
-    }
-
-    char handoff_text[64] = "";
-    if (p->o->handoff > 0)
-        snprintf(handoff_text, sizeof handoff_text, " around handoff %ld", p->o->handoff);
-    fprintf(p->script,
-            "set title 'UDP datagrams of %s%s'\n"
-            "set xlabel 'simulated time (s)'\nset ylabel 'UDP sequence number'\n"
-            "set xrange [%.6f:%.6f]\nset key below horizontal\n",
-            p->node_name, handoff_text, from_s, to_s);
-    char legend[1024] = "";
-    mark_events(p, KIND_LINK_DOWN, "link down", "#c00000", from_s, to_s, legend, sizeof legend);
-    mark_events(p, KIND_MOVEMENT, "movement detected", "#e07000", from_s, to_s, legend,
-                sizeof legend);
-    mark_events(p, KIND_COA_READY, "care-of address ready", "#a0a000", from_s, to_s, legend,
-                sizeof legend);
-    mark_events(p, KIND_COA_OPTIMISTIC, "care-of address in optimistic use", "#a0a000", from_s,
-                to_s, legend, sizeof legend);
-    mark_events(p, KIND_BU_SENT, "BU sent", "#8000c0", from_s, to_s, legend, sizeof legend);
-    mark_events(p, KIND_BA_RECEIVED, "BA received", "#008000", from_s, to_s, legend, sizeof legend);
-    char command[2048];
-    snprintf(command, sizeof command,
-             "plot '%s.dat' index 0 using 1:2 with points pt 7 ps 0.4 lc rgb '#aaaaaa' "
-             "title 'sent by the correspondent', '' index 1 using 1:2 with points pt 7 ps 0.4 "
-             "lc rgb '#0060c0' title 'delivered at the mobile node'%s",
-             p->name, legend);
-    fprintf(p->figure, "%s\n", command);
-    plot_finish(p);
 }
 
 void

@@ -26,6 +26,14 @@ query() {
 	sqlite3 -batch -noheader "$1" "$2"
 }
 
+# The data lines of the gnuplot data block named $2 in file $1: those
+# after the comment line that starts with the name, up to a blank line.
+block() {
+	awk -v name="# $2" 'index($0, name) == 1 {b = 1; next}
+		/^$/ {b = 0}
+		b && !/^#/' "$1"
+}
+
 # The first bytes of each picture: PNG signature, PDF header, SVG element.
 pictures_ok() {
 	png=$(head -c 4 "$1.png" | od -An -tx1 | tr -d ' \n')
@@ -46,16 +54,50 @@ expect "IKEv2 run exit status" "$?" 0
 "$plot" timeline "$dir/udp.db" --out="$dir/out" >"$dir/timeline.log" 2>&1
 expect "timeline exit status" "$?" 0
 expect "timeline pictures" "$(pictures_ok "$dir/out/timeline")" "89504e47 %PDF- 1"
-# Block 1 of the data holds the datagrams delivered at the mobile node.
-expect "timeline deliveries" \
-	"$(awk '/^#.*delivered/ {b = 1; next} b && NF == 2 {n++} END {print n}' \
-		"$dir/out/timeline.dat")" \
+expect "timeline: no gnuplot warnings" "$(grep -c -i 'warning' "$dir/timeline.log")" 0
+# The data blocks hold the datagrams sent to the mobile node, delivered
+# to it and never delivered, and the handoff milestones.
+expect "timeline sent datagrams" "$(block "$dir/out/timeline.dat" "[sent]" | wc -l)" \
+	"$(query "$dir/udp.db" "SELECT count(*) FROM packet_event WHERE node != 0 AND kind = 1
+		AND protocol = 17 AND app_seq IS NOT NULL")"
+expect "timeline deliveries" "$(block "$dir/out/timeline.dat" "[delivered]" | wc -l)" \
 	"$(query "$dir/udp.db" "SELECT count(*) FROM packet_event WHERE node = 0 AND kind = 4
-		AND app_seq IS NOT NULL")"
-expect "timeline marks every link down, movement, BU and BA" \
-	"$(grep -c '^set arrow' "$dir/out/timeline.gp")" \
-	"$(query "$dir/udp.db" "SELECT count(*) FROM mobility_event WHERE node = 0
-		AND kind IN (1, 3, 4, 5, 6)")"
+		AND protocol = 17 AND app_seq IS NOT NULL")"
+lost_sql="SELECT count(*) FROM packet_event s WHERE s.node != 0 AND s.kind = 1
+	AND s.protocol = 17 AND s.app_seq IS NOT NULL AND NOT EXISTS (SELECT 1
+	FROM packet_event d WHERE d.node = 0 AND d.kind = 4 AND d.app_seq = s.app_seq)"
+expect "timeline lost datagrams" "$(block "$dir/out/timeline.dat" "[lost]" | wc -l)" \
+	"$(query "$dir/udp.db" "$lost_sql")"
+expect "timeline has losses to show" "$(query "$dir/udp.db" "$lost_sql" | awk '{print ($1 > 0)}')" 1
+milestones_sql="SELECT count(*) FROM mobility_event WHERE node = 0 AND kind IN (1, 3, 4, 5, 6, 53)"
+expect "timeline strip has every milestone" "$(block "$dir/out/timeline.dat" "[milestones]" | wc -l)" \
+	"$(query "$dir/udp.db" "$milestones_sql")"
+expect "timeline guide line per milestone" "$(grep -c '^set arrow' "$dir/out/timeline.gp")" \
+	"$(query "$dir/udp.db" "$milestones_sql")"
+# Milestones at the same time (care-of address ready and BU sent) stay
+# apart because each kind has its own strip row.
+expect "timeline strip rows, one per milestone kind" \
+	"$(block "$dir/out/timeline.dat" "[milestones]" | awk '{print $2}' | sort -u | wc -l)" \
+	"$(query "$dir/udp.db" "SELECT count(DISTINCT kind) FROM mobility_event WHERE node = 0
+		AND kind IN (1, 3, 4, 5, 6, 53)")"
+expect "timeline strip rows are distinct" \
+	"$(block "$dir/out/timeline.dat" "[milestones]" | awk '{print $2}' | sort -u | wc -l)" \
+	"$(block "$dir/out/timeline.dat" "[milestones]" | awk -F '"' '{print $2}' | sort -u | wc -l)"
+expect "timeline: CoA ready and BU sent coincide" \
+	"$(query "$dir/udp.db" "SELECT count(*) FROM mobility_event a JOIN mobility_event b
+		ON a.time_ns = b.time_ns WHERE a.node = 0 AND b.node = 0 AND a.kind = 4
+		AND b.kind = 5" | awk '{print ($1 > 0)}')" 1
+# A run that ends before the first handoff has no losses and no
+# milestones: the timeline leaves out the empty series and the strip.
+"$scenario" --duration=4 --output="$dir/short.db" >"$dir/short.log" 2>&1
+mkdir -p "$dir/short"
+"$plot" timeline "$dir/short.db" --out="$dir/short" >"$dir/short-plot.log" 2>&1
+expect "timeline without handoffs: exit status" "$?" 0
+expect "timeline without handoffs: nothing lost" "$(block "$dir/short/timeline.dat" "[lost]" | wc -l)" 0
+expect "timeline without handoffs: no gnuplot warnings" \
+	"$(grep -c -i 'warning' "$dir/short-plot.log")" 0
+expect "timeline without handoffs: no strip" "$(grep -c "index '\[milestones\]'" \
+	"$dir/short/timeline.gp")" 0
 "$plot" timeline "$dir/udp.db" --out="$dir/out" --handoff=2 --window=0.5 >/dev/null 2>&1
 expect "zoomed timeline exit status" "$?" 0
 expect "zoomed timeline pictures" "$(pictures_ok "$dir/out/timeline-handoff")" "89504e47 %PDF- 1"
@@ -66,7 +108,7 @@ expect "zoomed timeline stays within 0.5 s of the second link down" \
 		END {print n + 0}' "$dir/out/timeline-handoff.dat")" 0
 
 # Titles name the node as the node table does, not by its number.
-expect "timeline title names mn" "$(grep -c "^set title 'UDP datagrams of mn'" \
+expect "timeline title names mn" "$(grep -c "^ *set title 'UDP datagrams to mn'" \
 	"$dir/out/timeline.gp")" 1
 
 # ---- throughput ----
@@ -145,6 +187,29 @@ expect "late BA: components add up to the latency, none negative" \
 		{s = 0; for (i = NF - 5; i <= NF; i++) { s += $i; if ($i < 0) s = -1000 }
 		 printf "%.6f\n", s}' "$dir/late-ba-out/components.dat")" \
 	"$(query "$dir/late-ba.db" "SELECT printf('%.6f', avg(latency_s)) FROM handoff WHERE included")"
+# The timeline of that run (80000 datagrams) is thinned to the lowest and
+# highest sequence number per time column, so the SVG stays small, but
+# every column with a lost datagram keeps one.
+fast="$dir/late-ba/config0-run1.db"
+"$plot" timeline "$fast" --out="$dir/late-ba-out" >/dev/null 2>&1
+expect "high-rate timeline: exit status" "$?" 0
+expect "high-rate timeline: SVG under 1 MB" \
+	"$(wc -c <"$dir/late-ba-out/timeline.svg" | awk '{print ($1 < 1000000)}')" 1
+expect "high-rate timeline: data says it is thinned" \
+	"$(grep -c '^# \[[a-z]*\] time_s .*thinned to the lowest and highest' \
+		"$dir/late-ba-out/timeline.dat")" 3
+for series in sent delivered lost; do
+	expect "high-rate timeline: $series has at most 2 points per column" \
+		"$(block "$dir/late-ba-out/timeline.dat" "[$series]" | wc -l |
+			awk '{print ($1 > 0 && $1 <= 2000)}')" 1
+done
+expect "high-rate timeline: lost datagrams from first to last" \
+	"$(block "$dir/late-ba-out/timeline.dat" "[lost]" | sort -n |
+		awk 'NR == 1 {first = $1} {last = $1} END {printf "%.6f %.6f", first, last}')" \
+	"$(query "$fast" "SELECT printf('%.6f %.6f', min(s.time_ns) / 1e9, max(s.time_ns) / 1e9)
+		FROM packet_event s WHERE s.node != 0 AND s.kind = 1 AND s.protocol = 17
+		AND s.app_seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM packet_event d
+		WHERE d.node = 0 AND d.kind = 4 AND d.app_seq = s.app_seq)")"
 "$plot" cdf "$dir/udp.db" --out="$dir/out" >"$dir/bad5.log" 2>&1
 expect "cdf of a single run: exit status" "$?" 2
 expect "cdf of a single run: names the fix" "$(grep -c 'mip6sec-campaign merge' "$dir/bad5.log")" 1
