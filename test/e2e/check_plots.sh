@@ -112,15 +112,30 @@ expect "timeline title names mn" "$(grep -c "^ *set title 'UDP datagrams to mn'"
 	"$dir/out/timeline.gp")" 1
 
 # ---- throughput ----
-"$plot" throughput "$dir/udp.db" --out="$dir/out" --bin=0.5 >/dev/null 2>&1
+"$plot" throughput "$dir/udp.db" --out="$dir/out" --bin=0.5 >"$dir/throughput.log" 2>&1
 expect "throughput exit status" "$?" 0
 expect "throughput pictures" "$(pictures_ok "$dir/out/throughput")" "89504e47 %PDF- 1"
 expect "throughput title names mn" "$(grep -c "^set title 'Throughput at mn" \
 	"$dir/out/throughput.gp")" 1
-expect "throughput bytes match the deliveries" \
-	"$(awk 'NF == 2 && $1 !~ /^#/ {s += $2 * 1e6 * 0.5 / 8} END {printf "%.0f", s}' \
-		"$dir/out/throughput.dat")" \
+expect "throughput: no gnuplot warnings" "$(grep -c -i 'warning' "$dir/throughput.log")" 0
+# Column 2 is the data stream (UDP datagrams with sequence numbers, TCP
+# segments), column 3 every packet delivered to the mobile node.
+column_bytes() {
+	awk -v c="$2" 'NF == 3 && $1 !~ /^#/ {s += $c * 1e6 * 0.5 / 8} END {printf "%.0f", s}' "$1"
+}
+expect "throughput data bytes match the data deliveries" \
+	"$(column_bytes "$dir/out/throughput.dat" 2)" \
+	"$(query "$dir/udp.db" "SELECT sum(size) FROM packet_event WHERE node = 0 AND kind = 4
+		AND (protocol = 6 OR (protocol = 17 AND app_seq IS NOT NULL))")"
+expect "throughput bytes of all packets match the deliveries" \
+	"$(column_bytes "$dir/out/throughput.dat" 3)" \
 	"$(query "$dir/udp.db" "SELECT sum(size) FROM packet_event WHERE node = 0 AND kind = 4")"
+# Inside the first handoff (link down 5.25 s, registered 6.29 s) the data
+# stops while router advertisements still arrive.
+expect "throughput: data is zero in the handoff, other packets arrive" \
+	"$(awk '$1 == 5.5 {print ($2 == 0), ($3 > 0)}' "$dir/out/throughput.dat")" "1 1"
+expect "throughput: the data curve is named UDP data" \
+	"$(grep -c "title 'UDP data'" "$dir/out/throughput.gp")" 1
 
 # ---- rekey ----
 "$plot" rekey "$dir/ike.db" --out="$dir/out" >/dev/null 2>&1
