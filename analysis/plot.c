@@ -4,8 +4,9 @@
  * SVG and PDF pictures that gnuplot makes from them.  All go to one
  * folder, so that a user can restyle the script and render it again with
  * `gnuplot NAME.gp`.  This file reads the command line and checks that
- * the database is of the kind the plot needs.  plot_run.c and
- * plot_campaign.c draw the plots, and plot_output.c writes the files.
+ * the database is of the kind the plot needs.  plot_timeline.c,
+ * plot_throughput.c, plot_rekey.c and plot_campaign.c draw the plots, and
+ * plot_output.c writes the files.
  */
 #include "plot.h"
 

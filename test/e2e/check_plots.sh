@@ -138,17 +138,72 @@ expect "throughput: the data curve is named UDP data" \
 	"$(grep -c "title 'UDP data'" "$dir/out/throughput.gp")" 1
 
 # ---- rekey ----
-"$plot" rekey "$dir/ike.db" --out="$dir/out" >/dev/null 2>&1
+"$plot" rekey "$dir/ike.db" --out="$dir/out" >"$dir/rekey.log" 2>&1
 expect "rekey exit status" "$?" 0
 expect "rekey pictures" "$(pictures_ok "$dir/out/rekey")" "89504e47 %PDF- 1"
+expect "rekey: no gnuplot warnings" "$(grep -c -i 'warning' "$dir/rekey.log")" 0
 expect "rekey bars, one per SA of the mobile node" \
-	"$(grep -c '^[0-9]' "$dir/out/rekey.dat")" \
+	"$(block "$dir/out/rekey.dat" "[sas]" | wc -l)" \
 	"$(query "$dir/ike.db" "SELECT count(*) FROM sa_lifetimes_v WHERE node = 0")"
-expect "rekey title names mn" "$(grep -c "^set title 'SAs of mn" "$dir/out/rekey.gp")" 1
+expect "rekey rows, one per SA kind and direction" \
+	"$(block "$dir/out/rekey.dat" "[sas]" | awk '{print $1}' | sort -u | wc -l)" \
+	"$(query "$dir/ike.db" "SELECT count(DISTINCT name || direction) FROM sa_lifetimes_v
+		WHERE node = 0")"
+# Successive SAs of a row alternate between two lanes, so that an old and
+# a new SA installed at the same time are two bars.
+expect "rekey: successive SAs of a row alternate lanes" \
+	"$(block "$dir/out/rekey.dat" "[sas]" | sort -k1,1n -k3,3n |
+		awk '$1 == row && $2 == lane {n++} {row = $1; lane = $2} END {print n + 0}')" 0
+# An SA still installed at the end ends in an arrowhead, not a removal tick.
+expect "rekey: SAs still installed at the end" \
+	"$(block "$dir/out/rekey.dat" "[sas]" | awk '$5 == 1' | wc -l)" \
+	"$(query "$dir/ike.db" "SELECT count(*) FROM sa_lifetimes_v WHERE node = 0
+		AND removed_ns IS NULL")"
+expect "rekey: arrowheads for SAs still installed" \
+	"$(grep -c 'using (\$5 != 0 ? .* with vectors head filled' "$dir/out/rekey.gp")" 1
+expect "rekey: removal ticks only for removed SAs" \
+	"$(grep -c 'using (\$5 != 0 ? NaN : \$4)' "$dir/out/rekey.gp")" 1
+# Each rekey has its start and its end as separate marks in the zoom.
+expect "rekey: one row of [rekeys] per rekey" "$(block "$dir/out/rekey.dat" "[rekeys]" | wc -l)" \
+	"$(query "$dir/ike.db" "SELECT count(*) FROM rekeys_v WHERE node = 0")"
+expect "rekey: every rekey ends after it starts" \
+	"$(block "$dir/out/rekey.dat" "[rekeys]" | awk '$2 > $1' | wc -l)" \
+	"$(query "$dir/ike.db" "SELECT count(*) FROM rekeys_v WHERE node = 0 AND end_ns > start_ns")"
+# The zoom starts before the first rekey and reaches past the removal of
+# the SA that it replaced, so the 20 ms overlap of old and new is in it.
+expect "rekey: the zoom holds the first rekey and its overlap" \
+	"$(awk '/^ *origin = / {o = $3} /^ *zoom_from = / {f = $3} /^ *zoom_to = / {t = $3}
+		END {printf "%.6f %d", o, f < o}' "$dir/out/rekey.gp")" \
+	"$(query "$dir/ike.db" "SELECT printf('%.6f', min(start_ns) / 1e9) || ' 1'
+		FROM rekeys_v WHERE node = 0")"
+expect "rekey: zoom reaches past the first overlap" \
+	"$(awk -v end="$(query "$dir/ike.db" "SELECT (end_ns + mn_overlap_ns) / 1e9 FROM rekeys_v
+		WHERE node = 0 ORDER BY start_ns LIMIT 1")" \
+		'/^ *zoom_to = / {print ($3 > end)}' "$dir/out/rekey.gp")" 1
+expect "rekey: first overlap is about 20 ms" \
+	"$(query "$dir/ike.db" "SELECT mn_overlap_ns BETWEEN 10000000 AND 50000000 FROM rekeys_v
+		WHERE node = 0 ORDER BY start_ns LIMIT 1")" 1
+expect "rekey title names mn" "$(grep -c "^ *set multiplot title 'SAs of mn'" \
+	"$dir/out/rekey.gp")" 1
 mkdir -p "$dir/ha"
 "$plot" rekey "$dir/ike.db" --node=3 --out="$dir/ha" >/dev/null 2>&1
 expect "rekey of node 3: exit status" "$?" 0
-expect "rekey of node 3: title names ha" "$(grep -c "^set title 'SAs of ha" "$dir/ha/rekey.gp")" 1
+expect "rekey of node 3: title names ha" "$(grep -c "^ *set multiplot title 'SAs of ha'" \
+	"$dir/ha/rekey.gp")" 1
+# IKEv1 with tunnel-mode ESP for payload has many SAs, yet one row per
+# kind and direction: bu, mpd, rr and payload, in and out.
+"$scenario" --duration=20 --keying=ikev1 --tunnelEsp=all --saSoftLifetime=3 \
+	--saHardLifetime=5 --output="$dir/ikev1.db" >"$dir/ikev1.log" 2>&1
+mkdir -p "$dir/ikev1"
+"$plot" rekey "$dir/ikev1.db" --out="$dir/ikev1" >"$dir/ikev1-plot.log" 2>&1
+expect "IKEv1 rekey: exit status" "$?" 0
+expect "IKEv1 rekey: many SAs" \
+	"$(block "$dir/ikev1/rekey.dat" "[sas]" | wc -l | awk '{print ($1 >= 30)}')" 1
+expect "IKEv1 rekey: eight rows" \
+	"$(block "$dir/ikev1/rekey.dat" "[sas]" | awk '{print $1}' | sort -u | wc -l)" 8
+expect "IKEv1 rekey: rows in kind order, out before in" \
+	"$(grep -o "ytics ('[^)]*)" "$dir/ikev1/rekey.gp" | head -1)" \
+	"ytics ('bu out' 1, 'bu in' 2, 'mpd out' 3, 'mpd in' 4, 'rr out' 5, 'rr in' 6, 'payload out' 7, 'payload in' 8)"
 
 # ---- latency CDF and components of a campaign ----
 cat >"$dir/campaign.txt" <<CAMPAIGN

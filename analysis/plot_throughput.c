@@ -1,4 +1,4 @@
-/* plot_run.c - the throughput and rekey plots of one run (plot.h, docs/plots.md). */
+/* plot_throughput.c - the throughput plot of one run (plot.h, docs/plots.md). */
 #include "plot.h"
 
 #include <inttypes.h>
@@ -112,64 +112,5 @@ plot_throughput(struct plot *p)
     if (registrations > 0)
         fprintf(p->figure, ", \\\n    NaN with lines %s title 'registered'", registered_style);
     fprintf(p->figure, "\n");
-    plot_finish(p);
-}
-
-void
-plot_rekey(struct plot *p)
-{
-    plot_begin(p, "rekey");
-    sqlite3_stmt *st = plot_prepare(
-        p, "SELECT spi, direction, coalesce(name, ''), installed_ns, "
-           "coalesce(removed_ns, (SELECT max(time_ns) FROM packet_event)) "
-           "FROM sa_lifetimes_v WHERE node = ? ORDER BY name, direction, installed_ns");
-    sqlite3_bind_int64(st, 1, p->node);
-    fprintf(p->data, "# row installed_s removed_s spi direction name\n");
-    long rows = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        rows++;
-        fprintf(p->data, "%ld %.9f %.9f 0x%08" PRIx64 " %s %s\n", rows,
-                (double)sqlite3_column_int64(st, 3) / NS_PER_S,
-                (double)sqlite3_column_int64(st, 4) / NS_PER_S,
-                (uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-                *(const char *)sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2)
-                                                          : "-");
-    }
-    sqlite3_finalize(st);
-    if (rows == 0) {
-        fprintf(stderr,
-                PROGRAM ": %s has no SA events for %s; run the scenario with --keying=ikev2 or "
-                        "ikev1 and SA lifetimes "
-                        "(--saSoftLifetime) to get rekeys\n",
-                p->o->db_path, p->node_name);
-        exit(PLOT_EXIT_INVALID);
-    }
-    fprintf(p->script,
-            "set title 'SAs of %s over time'\n"
-            "set xlabel 'simulated time (s)'\nset ylabel ''\n"
-            "set yrange [0:%ld]\nset ytics 1\nset key below horizontal\n",
-            p->node_name, rows + 1);
-    char legend[512] = "", command[1024];
-    static const struct {
-        int kind;
-        const char *title, *style;
-    } marks[] = {
-        {KIND_REKEY_START, "rekey started", "dt 2 lw 2 lc rgb '#e07000'"},
-        {KIND_REKEY_DONE, "rekey done", "dt 2 lw 2 lc rgb '#008000'"},
-        {KIND_REGISTERED, "registered", "dt 2 lw 2 lc rgb '#c00000'"},
-    };
-    for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
-        if (mark_events(p, marks[m].kind, marks[m].style) == 0)
-            continue;
-        size_t used = strlen(legend);
-        snprintf(legend + used, sizeof legend - used, ", NaN with lines %s title '%s'",
-                 marks[m].style, marks[m].title);
-    }
-    snprintf(command, sizeof command,
-             "plot 'rekey.dat' using 2:1:2:3:ytic(sprintf('%%s %%s %%s', strcol(6), strcol(5), "
-             "strcol(4))) with xerrorbars pt 7 ps 0.5 lw 3 lc rgb '#0060c0' "
-             "title 'SA from install to removal'%s",
-             legend);
-    fprintf(p->figure, "%s\n", command);
     plot_finish(p);
 }
