@@ -218,18 +218,45 @@ expect "campaign exit status" "$?" 0
 "$campaign" merge "$dir/campaign.txt" --dir="$dir/runs" --output="$dir/campaign.db" \
 	>>"$dir/campaign.log" 2>&1
 expect "merge exit status" "$?" 0
-"$plot" cdf "$dir/campaign.db" --out="$dir/out" >/dev/null 2>&1
+"$plot" cdf "$dir/campaign.db" --out="$dir/out" >"$dir/cdf.log" 2>&1
 expect "cdf exit status" "$?" 0
 expect "cdf pictures" "$(pictures_ok "$dir/out/cdf")" "89504e47 %PDF- 1"
+expect "cdf: no gnuplot warnings" "$(grep -c -i 'warning' "$dir/cdf.log")" 0
+# Each curve has its own dash type, so the curves stay apart in greyscale,
+# and the key below names the configurations by their values.
+expect "cdf: a dash type per curve" \
+	"$(grep -o ' dt [0-9]' "$dir/out/cdf.gp" | sort -u | wc -l)" 4
+expect "cdf: key below, titled with the grid parameters" \
+	"$(grep -c "^set key below .*title 'configuration: optimisticDad, keying'" \
+		"$dir/out/cdf.gp")" 1
+expect "cdf: curves named by values" "$(grep -c "title 'false, manual (n = 2)'" "$dir/out/cdf.gp")" 1
 expect "cdf: one curve per configuration, each ending at 1" \
 	"$(awk '/^#/ {next} NF == 2 && $2 == 1 {n++} END {print n}' "$dir/out/cdf.dat")" 4
 expect "cdf: the points are the included handoffs" \
 	"$(awk '/^#/ {next} NF == 2 && $2 > 0 {n++} END {print n}' "$dir/out/cdf.dat")" \
 	"$(query "$dir/campaign.db" "SELECT count(*) FROM handoff WHERE included
 		AND latency_s IS NOT NULL")"
-"$plot" components "$dir/campaign.db" --out="$dir/out" >/dev/null 2>&1
+"$plot" components "$dir/campaign.db" --out="$dir/out" >"$dir/components.log" 2>&1
 expect "components exit status" "$?" 0
 expect "components pictures" "$(pictures_ok "$dir/out/components")" "89504e47 %PDF- 1"
+expect "components: no gnuplot warnings" "$(grep -c -i 'warning' "$dir/components.log")" 0
+# The key lists the parts in the order of the stack, top part first.
+expect "components: key in stack order" \
+	"$(grep -c '^set key .*invert' "$dir/out/components.gp")" 1
+# The fill colours get lighter from the bottom of the stack to the top,
+# so neighbouring parts differ in greyscale too (luminance, ITU-R BT.601).
+expect "components: fills lighter up the stack" \
+	"$(grep -o "using [0-9] lc rgb '#[0-9a-f]*'" "$dir/out/components.gp" |
+		sed "s/.*'#\(..\)\(..\)\(..\)'/\1 \2 \3/" |
+		while read -r r g b; do
+			echo $((0x$r * 299 + 0x$g * 587 + 0x$b * 114))
+		done | awk 'NR > 1 && $1 < last + 20000 {bad++} {last = $1; n++}
+			END {print n, bad + 0}')" "6 0"
+expect "components: axis names the configuration parameters" \
+	"$(grep -c "^set xlabel 'configuration: optimisticDad, keying'" \
+		"$dir/out/components.gp")" 1
+expect "components: tic labels are the values" \
+	"$(grep -c '^set xtics ("false[^=]*ikev2" 3)' "$dir/out/components.gp")" 1
 # The components of a configuration add up to its mean latency.
 expect "components add up to the mean latency" \
 	"$(awk '/^#/ || /^configuration/ {next}
