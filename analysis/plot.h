@@ -27,8 +27,6 @@ enum {
     KIND_BU_SENT = 5,
     KIND_BA_RECEIVED = 6,
     KIND_REGISTERED = 14,
-    KIND_REKEY_START = 45,
-    KIND_REKEY_DONE = 46,
     KIND_COA_OPTIMISTIC = 53,
 };
 
@@ -74,7 +72,7 @@ void plot_begin(struct plot *p, const char *name);
  * PLOT_EXIT_FAILED. */
 void plot_finish(struct plot *p);
 
-/* Copy text into out for a gnuplot string, without its quotes, cut to len bytes. */
+/* Copy text into out for a gnuplot string, without quotes and backslashes, cut to len bytes. */
 void plot_quote(char *out, size_t len, const char *text);
 
 void plot_timeline(struct plot *p);

@@ -124,7 +124,7 @@ plot_quote(char *out, size_t len, const char *text)
 {
     size_t j = 0;
     for (size_t i = 0; text[i] && j + 1 < len; i++)
-        if (text[i] != '\'' && text[i] != '"')
+        if (text[i] != '\'' && text[i] != '"' && text[i] != '\\')
             out[j++] = text[i];
     out[j] = '\0';
 }
