@@ -156,7 +156,10 @@ def build(bld):
                                'analysis/views.c', 'model/rec_schema.c'],
                        includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
-                   source=['analysis/plot.c'], use=['SQLITE3'])
+                   source=['analysis/plot.c', 'analysis/plot_output.c', 'analysis/plot_timeline.c',
+                           'analysis/plot_throughput.c', 'analysis/plot_rekey.c',
+                           'analysis/plot_campaign.c'],
+                   includes=['analysis'], use=['SQLITE3'])
         campaign = bld(features='c cprogram', target='mip6sec-campaign',
                        source=['analysis/campaign.c', 'analysis/campaign_file.c',
                                'analysis/campaign_run.c', 'analysis/campaign_merge.c',
