@@ -10,21 +10,8 @@ scenario=$1
 plot=$2
 campaign=$3
 dir=$4
-passed=0
-failed=0
 
-expect() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: got '$2', expected '$3'"
-	fi
-}
-
-query() {
-	sqlite3 -batch -noheader "$1" "$2"
-}
+. "$(dirname "$0")/lib.sh"
 
 # The data lines of the gnuplot data block named $2 in file $1: those
 # after the comment line that starts with the name, up to a blank line.
