@@ -14,6 +14,9 @@
 /* Options the campaign sets itself for every run. */
 static const char *const reserved_options[] = {"seed", "run", "output", "RngSeed", "RngRun"};
 
+/* Maximum number of bytes of a value that a message shows. */
+#define SHOWN_MAX 64
+
 /*
  * A set of byte strings, each with the index of the grid or value it
  * names, so that the duplicate checks take linear time on grids of many
@@ -39,6 +42,8 @@ struct parser {
     size_t err_size;
     bool seen_scenario, seen_replications, seen_seed;
     struct name_set grid_names; /* index: the grid's number */
+    /* A value quoted in a message: SHOWN_MAX bytes, each at most as \xNN, and "...". */
+    char shown[SHOWN_MAX * 4 + 4];
 };
 
 static enum campaign_status
@@ -59,6 +64,32 @@ no_memory(struct parser *p)
 {
     snprintf(p->err, p->err_size, "%s: out of memory while reading the campaign file", p->path);
     return CAMPAIGN_NO_MEMORY;
+}
+
+/*
+ * Return [s, s + n) as a message shows it: at most SHOWN_MAX bytes, with
+ * "..." after a longer value, and every byte outside printable ASCII as
+ * \xNN.  Control characters, NUL bytes or a byte order mark in the file
+ * then neither garble the message nor hide in it.  The text stays valid
+ * until the next call.
+ */
+static const char *
+shown(struct parser *p, const char *s, size_t n)
+{
+    char *out = p->shown;
+    for (size_t i = 0; i < n && i < SHOWN_MAX; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch < 0x7f) {
+            *out++ = (char)ch;
+        } else {
+            snprintf(out, 5, "\\x%02x", ch);
+            out += 4;
+        }
+    }
+    if (n > SHOWN_MAX)
+        out += sprintf(out, "...");
+    *out = '\0';
+    return p->shown;
 }
 
 /* FNV-1a, 64 bits. */
@@ -212,8 +243,8 @@ parse_number(struct parser *p, const char *key, const char *v, size_t n, unsigne
         value = strtoul(buf, NULL, 10);
     }
     if (!digits || errno == ERANGE || value < 1 || value > max)
-        return invalid(p, "invalid %s '%.*s': expected a whole number from 1 to %lu", key,
-                       (int)(n > 64 ? 64 : n), v, max);
+        return invalid(p, "invalid %s '%s': expected a whole number from 1 to %lu", key,
+                       shown(p, v, n), max);
     *out = value;
     return CAMPAIGN_OK;
 }
@@ -227,14 +258,14 @@ parse_fixed(struct parser *p, const char *v, size_t n)
         if (len < 3 || tok[0] != '-' || tok[1] != '-' ||
             !valid_option_name(tok + 2, option_name_length(tok, len)))
             return invalid(p,
-                           "invalid fixed option '%.*s': write scenario options as "
+                           "invalid fixed option '%s': write scenario options as "
                            "--name=value, separated by spaces",
-                           (int)(len > 64 ? 64 : len), tok);
+                           shown(p, tok, len));
         if (reserved(tok + 2, option_name_length(tok, len)))
             return invalid(p,
-                           "fixed option '%.*s' is set by the campaign: use the 'seed' "
+                           "fixed option '%s' is set by the campaign: use the 'seed' "
                            "and 'replications' lines instead; --output is DIR/<run>.db",
-                           (int)(len > 64 ? 64 : len), tok);
+                           shown(p, tok, len));
         char *copy = strndup(tok, len);
         if (!copy || !append(&p->c->fixed, &p->c->fixed_count, sizeof copy, &copy)) {
             free(copy);
@@ -250,17 +281,17 @@ parse_grid(struct parser *p, const char *name, size_t name_len, const char *v, s
     struct campaign *c = p->c;
     if (!valid_option_name(name, name_len))
         return invalid(p,
-                       "invalid grid name '%.*s': expected one scenario option name "
+                       "invalid grid name '%s': expected one scenario option name "
                        "without '--', as in 'grid speed = 5 10'",
-                       (int)(name_len > 64 ? 64 : name_len), name);
+                       shown(p, name, name_len));
     if (reserved(name, name_len))
         return invalid(p,
-                       "grid '%.*s' is set by the campaign: use the 'seed' and "
+                       "grid '%s' is set by the campaign: use the 'seed' and "
                        "'replications' lines instead",
-                       (int)name_len, name);
+                       shown(p, name, name_len));
     if (name_find(&p->grid_names, name, name_len))
-        return invalid(p, "grid '%.*s' appears twice: put all its values on one line",
-                       (int)name_len, name);
+        return invalid(p, "grid '%s' appears twice: put all its values on one line",
+                       shown(p, name, name_len));
 
     struct campaign_grid grid = {.name = strndup(name, name_len)};
     if (!grid.name || !append(&c->grids, &c->grid_count, sizeof grid, &grid)) {
@@ -278,8 +309,8 @@ parse_grid(struct parser *p, const char *name, size_t name_len, const char *v, s
     size_t len;
     while (status == CAMPAIGN_OK && next_token(&s, end, &tok, &len)) {
         if (name_find(&values, tok, len)) {
-            status = invalid(p, "grid '%s' has the value '%.*s' twice: list each value once",
-                             g->name, (int)(len > 64 ? 64 : len), tok);
+            status = invalid(p, "grid '%s' has the value '%s' twice: list each value once", g->name,
+                             shown(p, tok, len));
             break;
         }
         char *copy = strndup(tok, len);
@@ -310,9 +341,9 @@ parse_line(struct parser *p, const char *s, size_t n)
     const char *eq = memchr(s, '=', n);
     if (!eq)
         return invalid(p,
-                       "missing '=' in '%.*s': write 'key = value' (keys: scenario, "
+                       "missing '=' in '%s': write 'key = value' (keys: scenario, "
                        "replications, seed, fixed, grid NAME)",
-                       (int)(n > 64 ? 64 : n), s);
+                       shown(p, s, n));
     const char *key = s, *value = eq + 1;
     size_t key_len = (size_t)(eq - s), value_len = n - key_len - 1;
     trim(&key, &key_len);
@@ -336,9 +367,9 @@ parse_line(struct parser *p, const char *s, size_t n)
         seen = &p->seen_seed;
     else
         return invalid(p,
-                       "unknown key '%.*s': expected scenario, replications, seed, fixed "
+                       "unknown key '%s': expected scenario, replications, seed, fixed "
                        "or grid NAME",
-                       (int)(key_len > 64 ? 64 : key_len), key);
+                       shown(p, key, key_len));
     if (*seen)
         return invalid(p, "'%.*s' appears twice: keep one line", (int)key_len, key);
     *seen = true;
@@ -354,9 +385,9 @@ parse_line(struct parser *p, const char *s, size_t n)
     for (size_t i = 0; i < value_len; i++)
         if (is_space(value[i]))
             return invalid(p,
-                           "invalid scenario '%.*s': expected one program path without "
+                           "invalid scenario '%s': expected one program path without "
                            "spaces; put options on a 'fixed' line",
-                           (int)(value_len > 64 ? 64 : value_len), value);
+                           shown(p, value, value_len));
     c->scenario = strndup(value, value_len);
     return c->scenario ? CAMPAIGN_OK : no_memory(p);
 }
@@ -387,7 +418,7 @@ check_campaign(struct parser *p)
     if (grid < c->grid_count) {
         const char *opt = c->fixed[fixed];
         snprintf(p->err, p->err_size, "%s: option --%s is both fixed ('%s') and a grid: remove one",
-                 p->path, c->grids[grid].name, opt);
+                 p->path, c->grids[grid].name, shown(p, opt, strlen(opt)));
         return CAMPAIGN_INVALID;
     }
 

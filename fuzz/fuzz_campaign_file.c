@@ -7,8 +7,8 @@
  * Oracle:
  *   - campaign_parse returns CAMPAIGN_OK, CAMPAIGN_INVALID or
  *     CAMPAIGN_NO_MEMORY.  An error leaves the campaign zeroed and writes
- *     one line that starts with "fuzz:LINE: ", LINE inside the input, or
- *     with "fuzz: " for a check of the whole file;
+ *     one line of printable ASCII that starts with "fuzz:LINE: ", LINE
+ *     inside the input, or with "fuzz: " for a check of the whole file;
  *   - a parsed campaign keeps the rules of docs/campaigns.md.  It has one
  *     scenario without spaces and replications and seed in range.  Fixed
  *     options and grid names are option names, and grid values are
@@ -60,7 +60,8 @@ check_error(enum campaign_status st, const struct campaign *c, const char *err, 
 {
     FUZZ_ASSERT(st == CAMPAIGN_INVALID || st == CAMPAIGN_NO_MEMORY);
     FUZZ_ASSERT(all_zero(c, sizeof *c));
-    FUZZ_ASSERT(strchr(err, '\n') == NULL);
+    for (const char *ch = err; *ch; ch++)
+        FUZZ_ASSERT(*ch >= 0x20 && *ch < 0x7f);
     FUZZ_ASSERT(strncmp(err, SOURCE ":", strlen(SOURCE ":")) == 0);
 
     const char *rest = err + strlen(SOURCE ":");

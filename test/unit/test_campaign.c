@@ -95,6 +95,8 @@ parser_rejects_bad_lines(void)
         {"scenario = a\nseed = 4294967296\n", "test.campaign:2: invalid seed '4294967296'"},
         {"scenario = a\nseed =\n", "test.campaign:2: missing value after 'seed ='"},
         {"scenario = a b\n", "test.campaign:1: invalid scenario 'a b'"},
+        {"scenario = a\rb c\n", "test.campaign:1: invalid scenario 'a\\x0db c'"},
+        {"\xef\xbb\xbfscenario = a\n", "test.campaign:1: unknown key '\\xef\\xbb\\xbfscenario'"},
         {"scenario = a\nfixed = duration=25\n", "test.campaign:2: invalid fixed option"},
         {"scenario = a\nfixed = --=3\n", "invalid fixed option '--=3'"},
         {"scenario = a\nfixed = --run=3\n", "test.campaign:2: fixed option '--run=3' is set by"},
@@ -153,6 +155,7 @@ parser_survives_long_line(void)
                  CAMPAIGN_INVALID);
     CHECK(strlen(err) < sizeof err);
     CHECK(strstr(err, "long.campaign:1: invalid scenario") != NULL);
+    CHECK(strstr(err, "xxx...'") != NULL);
     free(text);
 }
 
