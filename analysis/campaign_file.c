@@ -214,16 +214,27 @@ option_name_length(const char *tok, size_t n)
     return (eq ? (size_t)(eq - tok) : n) - 2;
 }
 
+/*
+ * Append elem to the array *arrayp of *count elements.  The array has room
+ * for *count rounded up to a power of two, so it grows only when *count is
+ * 0 or a power of two.  Growing by one element each time would copy the
+ * array once per element, which is quadratic where realloc cannot grow in
+ * place (always under AddressSanitizer).
+ */
 static bool
 append(void *arrayp, size_t *count, size_t elem_size, const void *elem)
 {
     void **array = arrayp;
-    void *grown = realloc(*array, (*count + 1) * elem_size);
-    if (!grown)
-        return false;
-    *array = grown;
-    memcpy((char *)grown + *count * elem_size, elem, elem_size);
-    (*count)++;
+    size_t n = *count;
+    if ((n & (n - 1)) == 0) {
+        size_t cap = n ? 2 * n : 1;
+        void *grown = cap <= SIZE_MAX / elem_size ? realloc(*array, cap * elem_size) : NULL;
+        if (!grown)
+            return false;
+        *array = grown;
+    }
+    memcpy((char *)*array + n * elem_size, elem, elem_size);
+    *count = n + 1;
     return true;
 }
 
