@@ -156,7 +156,8 @@ def build(bld):
                                'analysis/views.c', 'model/rec_schema.c'],
                        includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
-                   source=['analysis/plot.c'], use=['SQLITE3'])
+                   source=['analysis/plot.c', 'analysis/plot_options.c'], use=['SQLITE3'],
+                   lib=['m'])
         campaign = bld(features='c cprogram', target='mip6sec-campaign',
                        source=['analysis/campaign.c', 'analysis/campaign_file.c',
                                'analysis/campaign_run.c', 'analysis/campaign_merge.c',

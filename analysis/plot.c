@@ -25,6 +25,8 @@
 
 #include <sqlite3.h>
 
+#include "plot_options.h"
+
 #define PROGRAM "mip6sec-plot"
 #define NS_PER_S 1e9
 
@@ -44,19 +46,9 @@ enum {
 /* Packet event kinds. */
 enum { EVENT_SEND = 1, EVENT_DELIVER = 4 };
 
-struct options {
-    const char *command;
-    const char *db_path;
-    const char *out_dir;
-    long handoff;    /* timeline around this handoff (from 1); 0 = the whole run */
-    double window_s; /* seconds shown before and after that handoff */
-    double bin_s;    /* throughput bin */
-    long node;       /* the mobile node; -1 = the node named mn */
-};
-
 struct plot {
     sqlite3 *db;
-    const struct options *o;
+    const struct plot_options *o;
     int64_t node;
     char name[64];
     FILE *data;
@@ -538,71 +530,31 @@ usage(FILE *out)
             "  --node=ID   the mobile node (default: the node named mn)\n");
 }
 
-/* Read the value of a numeric option within [min, max]; exits with a message on bad input. */
-static double
-number_option(const char *arg, const char *name, double min, double max)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !(v >= min && v <= max)) {
-        fprintf(stderr, PROGRAM ": invalid value '%s' for --%s: use a number from %.15g to %.15g\n",
-                arg, name, min, max);
-        exit(2);
-    }
-    return v;
-}
-
 int
 main(int argc, char **argv)
 {
-    struct options o = {.out_dir = ".", .window_s = 1, .bin_s = 0.1, .node = -1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strncmp(a, "--out=", 6)) {
-            o.out_dir = a + 6;
-        } else if (!strncmp(a, "--handoff=", 10)) {
-            o.handoff = (long)number_option(a + 10, "handoff", 1, 1e6);
-        } else if (!strncmp(a, "--window=", 9)) {
-            o.window_s = number_option(a + 9, "window", 0.001, 1e6);
-        } else if (!strncmp(a, "--bin=", 6)) {
-            o.bin_s = number_option(a + 6, "bin", 0.001, 1e6);
-        } else if (!strncmp(a, "--node=", 7)) {
-            o.node = (long)number_option(a + 7, "node", 0, 4294967295.0);
-        } else if (a[0] == '-') {
-            fprintf(stderr, PROGRAM ": unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else if (!o.command) {
-            o.command = a;
-        } else if (!o.db_path) {
-            o.db_path = a;
-        } else {
-            fprintf(stderr, PROGRAM ": unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!o.command || !o.db_path) {
+    struct plot_options o;
+    char err[512];
+    switch (plot_parse_args(argc, argv, &o, err, sizeof err)) {
+    case PLOT_ARGS_OK:
+        break;
+    case PLOT_ARGS_HELP:
+        usage(stdout);
+        return 0;
+    case PLOT_ARGS_INVALID:
+        fprintf(stderr, PROGRAM ": %s\n", err);
+        return 2;
+    case PLOT_ARGS_USAGE:
+        fprintf(stderr, PROGRAM ": %s\n", err);
         usage(stderr);
         return 2;
     }
-    bool campaign = !strcmp(o.command, "cdf") || !strcmp(o.command, "components");
-    void (*draw)(struct plot *) = !strcmp(o.command, "timeline")     ? plot_timeline
-                                  : !strcmp(o.command, "throughput") ? plot_throughput
-                                  : !strcmp(o.command, "rekey")      ? plot_rekey
-                                  : !strcmp(o.command, "cdf")        ? plot_cdf
-                                  : !strcmp(o.command, "components") ? plot_components
-                                                                     : NULL;
-    if (!draw) {
-        fprintf(stderr,
-                PROGRAM ": unknown plot '%s': use timeline, throughput, rekey, cdf or components\n",
-                o.command);
-        return 2;
-    }
+    void (*const draw[])(struct plot *) = {
+        [PLOT_TIMELINE] = plot_timeline,     [PLOT_THROUGHPUT] = plot_throughput,
+        [PLOT_REKEY] = plot_rekey,           [PLOT_CDF] = plot_cdf,
+        [PLOT_COMPONENTS] = plot_components,
+    };
+    bool campaign = o.kind == PLOT_CDF || o.kind == PLOT_COMPONENTS;
     struct stat sb;
     if (stat(o.out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         fprintf(stderr, PROGRAM ": --out=%s is not a folder; create it first\n", o.out_dir);
@@ -617,7 +569,7 @@ main(int argc, char **argv)
     }
     if (!campaign)
         p.node = find_mobile_node(&p);
-    draw(&p);
+    draw[o.kind](&p);
     sqlite3_close(p.db);
     return 0;
 }
