@@ -150,7 +150,8 @@ def build(bld):
         campus.includes = ['scenarios', 'model', 'shim']
         campus.source = ['scenarios/campus.c', 'scenarios/cmdline.c']
         analysis = bld(features='c cprogram', target='mip6sec-analysis',
-                       source=['analysis/analysis.c', 'analysis/campaign_report.c',
+                       source=['analysis/analysis.c', 'analysis/analysis_options.c',
+                               'analysis/campaign_report.c',
                                'analysis/handoffs.c', 'analysis/campaign_stats.c',
                                'analysis/rekeys.c', 'analysis/overhead.c',
                                'analysis/views.c', 'model/rec_schema.c'],
