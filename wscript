@@ -161,6 +161,7 @@ def build(bld):
                    lib=['m'])
         campaign = bld(features='c cprogram', target='mip6sec-campaign',
                        source=['analysis/campaign.c', 'analysis/campaign_file.c',
-                               'analysis/campaign_run.c', 'analysis/campaign_merge.c',
+                               'analysis/campaign_options.c', 'analysis/campaign_run.c',
+                               'analysis/campaign_merge.c',
                                'analysis/handoffs.c', 'analysis/campaign_stats.c'],
                        includes=['analysis'], use=['GSL', 'SQLITE3'])
