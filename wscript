@@ -139,7 +139,7 @@ def build(bld):
         scenario.features += ' c'
         scenario.includes = ['scenarios', 'model', 'shim']
         scenario.source = ['scenarios/handoff.c', 'scenarios/handoff_options.c',
-                           'scenarios/cmdline.c', 'scenarios/traffic.c']
+                           'scenarios/cmdline.c', 'scenarios/ns2_trace.c', 'scenarios/traffic.c']
         attack = bld.create_ns3_program('mip6sec-attack', ['mip6sec'])
         attack.features += ' c'
         attack.includes = ['scenarios', 'model', 'shim']
