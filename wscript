@@ -139,7 +139,7 @@ def build(bld):
         scenario.features += ' c'
         scenario.includes = ['scenarios', 'model', 'shim']
         scenario.source = ['scenarios/handoff.c', 'scenarios/handoff_options.c',
-                           'scenarios/cmdline.c', 'scenarios/traffic.c']
+                           'scenarios/cmdline.c', 'scenarios/ns2_trace.c', 'scenarios/traffic.c']
         attack = bld.create_ns3_program('mip6sec-attack', ['mip6sec'])
         attack.features += ' c'
         attack.includes = ['scenarios', 'model', 'shim']
@@ -150,19 +150,21 @@ def build(bld):
         campus.includes = ['scenarios', 'model', 'shim']
         campus.source = ['scenarios/campus.c', 'scenarios/cmdline.c']
         analysis = bld(features='c cprogram', target='mip6sec-analysis',
-                       source=['analysis/analysis.c', 'analysis/campaign_report.c',
-                               'analysis/campaign_rekeys.c', 'analysis/handoffs.c',
-                               'analysis/campaign_stats.c', 'analysis/rekeys.c', 'analysis/overhead.c',
+                       source=['analysis/analysis.c', 'analysis/analysis_options.c',
+                               'analysis/campaign_report.c', 'analysis/campaign_rekeys.c',
+                               'analysis/handoffs.c', 'analysis/campaign_stats.c',
+                               'analysis/rekeys.c', 'analysis/overhead.c',
                                'analysis/views.c', 'model/rec_schema.c'],
                        includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
-                   source=['analysis/plot.c', 'analysis/plot_output.c', 'analysis/plot_timeline.c',
-                           'analysis/plot_throughput.c', 'analysis/plot_rekey.c',
-                           'analysis/plot_campaign.c'],
-                   includes=['analysis'], use=['SQLITE3'])
+                   source=['analysis/plot.c', 'analysis/plot_options.c', 'analysis/plot_output.c',
+                           'analysis/plot_timeline.c', 'analysis/plot_throughput.c',
+                           'analysis/plot_rekey.c', 'analysis/plot_campaign.c'],
+                   includes=['analysis'], use=['SQLITE3'], lib=['m'])
         campaign = bld(features='c cprogram', target='mip6sec-campaign',
                        source=['analysis/campaign.c', 'analysis/campaign_file.c',
-                               'analysis/campaign_run.c', 'analysis/campaign_merge.c',
+                               'analysis/campaign_options.c', 'analysis/campaign_run.c',
+                               'analysis/campaign_merge.c',
                                'analysis/handoffs.c', 'analysis/campaign_stats.c',
                                'model/rec_schema.c'],
                        includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])

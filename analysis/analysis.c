@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "analysis_options.h"
 #include "campaign_rekeys.h"
 #include "campaign_report.h"
 #include "handoffs.h"
@@ -449,22 +450,6 @@ print_statistics(struct handoff_db *c)
     free(v);
 }
 
-/* Parse a number in (0, max] for an option, or exit with status 2 naming it. */
-static double
-parse_positive(const char *option, const char *text, double max)
-{
-    char *end = NULL;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !(v > 0 && v <= max)) {
-        fprintf(
-            stderr,
-            "mip6sec-analysis: invalid value in '%s': expected a number above 0 and at most %g\n",
-            option, max);
-        exit(EXIT_UNUSABLE);
-    }
-    return v;
-}
-
 static void
 usage(FILE *out)
 {
@@ -496,53 +481,28 @@ usage(FILE *out)
 int
 main(int argc, char **argv)
 {
-    struct handoff_db c = {.program = "mip6sec-analysis"};
-    bool csv = false, cdf = false, rekeys = false, overhead = false;
-    int64_t window_ns = 1000000000;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--csv") == 0) {
-            csv = true;
-        } else if (strcmp(argv[i], "--cdf") == 0) {
-            cdf = true;
-        } else if (strcmp(argv[i], "--rekeys") == 0) {
-            rekeys = true;
-        } else if (strcmp(argv[i], "--overhead") == 0) {
-            overhead = true;
-        } else if (strncmp(argv[i], "--handoffWindow=", 16) == 0) {
-            char *end = NULL;
-            double seconds = strtod(argv[i] + 16, &end);
-            if (end == argv[i] + 16 || *end != '\0' || !(seconds >= 0) || seconds > 1e6) {
-                fprintf(stderr,
-                        "mip6sec-analysis: invalid --handoffWindow '%s': expected seconds from "
-                        "0 to 1000000\n",
-                        argv[i] + 16);
-                return EXIT_UNUSABLE;
-            }
-            window_ns = (int64_t)(seconds * 1e9 + 0.5);
-        } else if (strncmp(argv[i], "--tcpWindow=", 12) == 0) {
-            double seconds = parse_positive(argv[i], argv[i] + 12, 1e6);
-            c.tcp_window_ns = (int64_t)(seconds * 1e9 + 0.5);
-        } else if (strncmp(argv[i], "--tcpFraction=", 14) == 0) {
-            c.tcp_fraction = parse_positive(argv[i], argv[i] + 14, 1.0);
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-' || c.path) {
-            fprintf(stderr, "mip6sec-analysis: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return EXIT_UNUSABLE;
-        } else {
-            c.path = argv[i];
-        }
-    }
-    if (!c.path) {
+    struct analysis_options o;
+    char err[512];
+    switch (analysis_parse_args(argc, argv, &o, err, sizeof err)) {
+    case ANALYSIS_ARGS_OK:
+        break;
+    case ANALYSIS_ARGS_HELP:
+        usage(stdout);
+        return 0;
+    case ANALYSIS_ARGS_INVALID:
+        fprintf(stderr, "mip6sec-analysis: %s\n", err);
+        return EXIT_UNUSABLE;
+    case ANALYSIS_ARGS_USAGE:
+        fprintf(stderr, "mip6sec-analysis: %s\n", err);
         usage(stderr);
         return EXIT_UNUSABLE;
     }
-    if (csv && cdf) {
-        fprintf(stderr, "mip6sec-analysis: --csv and --cdf exclude each other; pass one\n");
-        return EXIT_UNUSABLE;
-    }
+    struct handoff_db c = {.program = "mip6sec-analysis",
+                           .path = o.path,
+                           .tcp_window_ns = o.tcp_window_ns,
+                           .tcp_fraction = o.tcp_fraction};
+    bool csv = o.csv, cdf = o.cdf, rekeys = o.rekeys, overhead = o.overhead;
+    int64_t window_ns = o.handoff_window_ns;
 
     if (overhead && campaign_report_is_campaign(c.path)) {
         fprintf(stderr,
@@ -570,11 +530,6 @@ main(int argc, char **argv)
                 "mip6sec-analysis: %s: --cdf needs a campaign database (mip6sec-campaign "
                 "merge); drop --cdf for a single run\n",
                 c.path);
-        return EXIT_UNUSABLE;
-    }
-
-    if (rekeys && overhead) {
-        fprintf(stderr, "mip6sec-analysis: --rekeys and --overhead exclude each other; pass one\n");
         return EXIT_UNUSABLE;
     }
 

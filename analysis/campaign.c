@@ -15,6 +15,7 @@
 
 #include "campaign_file.h"
 #include "campaign_merge.h"
+#include "campaign_options.h"
 #include "campaign_run.h"
 
 #include <errno.h>
@@ -26,16 +27,6 @@
 #include <unistd.h>
 
 #define PROGRAM "mip6sec-campaign"
-
-struct options {
-    const char *command;
-    const char *file;
-    const char *dir;
-    const char *output;
-    unsigned long jobs;  /* 0: the number of online CPUs */
-    unsigned long index; /* run-one */
-    bool has_index;
-};
 
 static void
 usage(FILE *out)
@@ -53,87 +44,6 @@ usage(FILE *out)
             "  merge    write the configurations, runs, handoffs and rekeys into one database\n"
             "Each run writes DIR/config<C>-run<R>.db and its output to DIR/config<C>-run<R>.log.\n"
             "See docs/campaigns.md for the campaign file format.\n");
-}
-
-/* Parse a whole number in [min, max] from text, or return false. */
-static bool
-parse_count(const char *text, unsigned long min, unsigned long max, unsigned long *out)
-{
-    if (!*text || *text == '-' || *text == '+')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (*end || errno == ERANGE || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-static int
-parse_options(int argc, char **argv, struct options *o)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            exit(CAMPAIGN_EXIT_OK);
-        } else if (strncmp(a, "--dir=", 6) == 0 && a[6]) {
-            o->dir = a + 6;
-        } else if (strncmp(a, "--output=", 9) == 0 && a[9]) {
-            o->output = a + 9;
-        } else if (strncmp(a, "--jobs=", 7) == 0) {
-            if (!parse_count(a + 7, 1, 4096, &o->jobs)) {
-                fprintf(stderr, PROGRAM ": invalid --jobs '%s': expected 1 to 4096\n", a + 7);
-                return CAMPAIGN_EXIT_USAGE;
-            }
-        } else if (strncmp(a, "--index=", 8) == 0) {
-            if (!parse_count(a + 8, 0, CAMPAIGN_MAX_RUNS, &o->index)) {
-                fprintf(stderr, PROGRAM ": invalid --index '%s': expected a run index from 0\n",
-                        a + 8);
-                return CAMPAIGN_EXIT_USAGE;
-            }
-            o->has_index = true;
-        } else if (a[0] == '-' || (o->command && o->file)) {
-            fprintf(stderr, PROGRAM ": unexpected argument '%s'\n", a);
-            usage(stderr);
-            return CAMPAIGN_EXIT_USAGE;
-        } else if (!o->command) {
-            o->command = a;
-        } else {
-            o->file = a;
-        }
-    }
-    if (!o->command || !o->file) {
-        usage(stderr);
-        return CAMPAIGN_EXIT_USAGE;
-    }
-    return CAMPAIGN_EXIT_OK;
-}
-
-/* Check the options each command needs; print what is missing. */
-static int
-check_options(const struct options *o)
-{
-    bool run = strcmp(o->command, "run") == 0, one = strcmp(o->command, "run-one") == 0;
-    bool merge = strcmp(o->command, "merge") == 0, count = strcmp(o->command, "count") == 0;
-    const char *missing = NULL;
-    if (!run && !one && !merge && !count) {
-        fprintf(stderr, PROGRAM ": unknown command '%s': expected run, run-one, count or merge\n",
-                o->command);
-        return CAMPAIGN_EXIT_USAGE;
-    }
-    if ((run || one || merge) && !o->dir)
-        missing = "--dir=DIR";
-    else if (one && !o->has_index)
-        missing = "--index=I";
-    else if (merge && !o->output)
-        missing = "--output=CAMPAIGN.db";
-    if (missing) {
-        fprintf(stderr, PROGRAM ": %s needs %s\n", o->command, missing);
-        return CAMPAIGN_EXIT_USAGE;
-    }
-    return CAMPAIGN_EXIT_OK;
 }
 
 /* Create dir and its missing parents, as mkdir -p does. */
@@ -175,23 +85,33 @@ check_scenario(const struct campaign *c)
 int
 main(int argc, char **argv)
 {
-    struct options o = {0};
-    int status = parse_options(argc, argv, &o);
-    if (status == CAMPAIGN_EXIT_OK)
-        status = check_options(&o);
-    if (status != CAMPAIGN_EXIT_OK)
-        return status;
+    struct campaign_options o;
+    char err[1024];
+    switch (campaign_parse_args(argc, argv, &o, err, sizeof err)) {
+    case CAMPAIGN_ARGS_OK:
+        break;
+    case CAMPAIGN_ARGS_HELP:
+        usage(stdout);
+        return CAMPAIGN_EXIT_OK;
+    case CAMPAIGN_ARGS_INVALID:
+        fprintf(stderr, PROGRAM ": %s\n", err);
+        return CAMPAIGN_EXIT_USAGE;
+    case CAMPAIGN_ARGS_USAGE:
+        fprintf(stderr, PROGRAM ": %s\n", err);
+        usage(stderr);
+        return CAMPAIGN_EXIT_USAGE;
+    }
 
     struct campaign c;
-    char err[1024];
+    int status = CAMPAIGN_EXIT_OK;
     if (campaign_load(&c, o.file, err, sizeof err) != CAMPAIGN_OK) {
         fprintf(stderr, PROGRAM ": %s\n", err);
         return CAMPAIGN_EXIT_USAGE;
     }
 
-    if (strcmp(o.command, "count") == 0) {
+    if (o.command == CAMPAIGN_COMMAND_COUNT) {
         printf("%zu\n", c.run_count);
-    } else if (strcmp(o.command, "merge") == 0) {
+    } else if (o.command == CAMPAIGN_COMMAND_MERGE) {
         struct stat st;
         bool found = stat(o.dir, &st) == 0;
         if (!found || !S_ISDIR(st.st_mode)) {
@@ -205,7 +125,7 @@ main(int argc, char **argv)
         }
     } else if (!check_scenario(&c) || !make_directory(o.dir)) {
         status = CAMPAIGN_EXIT_USAGE;
-    } else if (strcmp(o.command, "run-one") == 0) {
+    } else if (o.command == CAMPAIGN_COMMAND_RUN_ONE) {
         if (o.index >= c.run_count) {
             fprintf(stderr, PROGRAM ": --index=%lu is out of range: %s has %zu runs (0 to %zu)\n",
                     o.index, o.file, c.run_count, c.run_count - 1);

@@ -14,6 +14,26 @@
 /* Options the campaign sets itself for every run. */
 static const char *const reserved_options[] = {"seed", "run", "output", "RngSeed", "RngRun"};
 
+/* Maximum number of bytes of a value that a message shows. */
+#define SHOWN_MAX 64
+
+/*
+ * A set of byte strings, each with the index of the grid or value it
+ * names, so that the duplicate checks take linear time on grids of many
+ * values.  Open addressing with linear probing.  The strings are borrowed.
+ */
+struct name_entry {
+    const char *s; /* NULL in a free slot */
+    size_t n;
+    size_t index;
+};
+
+struct name_set {
+    struct name_entry *slots;
+    size_t cap; /* 0 or a power of two */
+    size_t count;
+};
+
 struct parser {
     struct campaign *c;
     const char *path;
@@ -21,6 +41,9 @@ struct parser {
     char *err;
     size_t err_size;
     bool seen_scenario, seen_replications, seen_seed;
+    struct name_set grid_names; /* index: the grid's number */
+    /* A value quoted in a message: SHOWN_MAX bytes, each at most as \xNN, and "...". */
+    char shown[SHOWN_MAX * 4 + 4];
 };
 
 static enum campaign_status
@@ -41,6 +64,91 @@ no_memory(struct parser *p)
 {
     snprintf(p->err, p->err_size, "%s: out of memory while reading the campaign file", p->path);
     return CAMPAIGN_NO_MEMORY;
+}
+
+/*
+ * Return [s, s + n) as a message shows it: at most SHOWN_MAX bytes, with
+ * "..." after a longer value, and every byte outside printable ASCII as
+ * \xNN.  Control characters, NUL bytes or a byte order mark in the file
+ * then neither garble the message nor hide in it.  The text stays valid
+ * until the next call.
+ */
+static const char *
+shown(struct parser *p, const char *s, size_t n)
+{
+    char *out = p->shown;
+    for (size_t i = 0; i < n && i < SHOWN_MAX; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch < 0x7f) {
+            *out++ = (char)ch;
+        } else {
+            snprintf(out, 5, "\\x%02x", ch);
+            out += 4;
+        }
+    }
+    if (n > SHOWN_MAX)
+        out += sprintf(out, "...");
+    *out = '\0';
+    return p->shown;
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t
+hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* The entry equal to [s, s + n), or the free slot where it belongs. */
+static struct name_entry *
+name_slot(const struct name_set *set, const char *s, size_t n)
+{
+    size_t i = (size_t)hash_bytes(s, n) & (set->cap - 1);
+    while (set->slots[i].s && !(set->slots[i].n == n && memcmp(set->slots[i].s, s, n) == 0))
+        i = (i + 1) & (set->cap - 1);
+    return &set->slots[i];
+}
+
+/* The entry equal to [s, s + n), or NULL. */
+static const struct name_entry *
+name_find(const struct name_set *set, const char *s, size_t n)
+{
+    if (set->cap == 0)
+        return NULL;
+    const struct name_entry *e = name_slot(set, s, n);
+    return e->s ? e : NULL;
+}
+
+/* Add [s, s + n), which is not in the set yet.  Returns false when out of memory. */
+static bool
+name_add(struct name_set *set, const char *s, size_t n, size_t index)
+{
+    /* Keep at most half of the slots used, so that probes stay short. */
+    if (set->count + 1 > set->cap / 2) {
+        size_t cap = set->cap ? set->cap * 2 : 16;
+        struct name_set grown = {.slots = calloc(cap, sizeof *grown.slots), .cap = cap};
+        if (!grown.slots)
+            return false;
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slots[i].s)
+                *name_slot(&grown, set->slots[i].s, set->slots[i].n) = set->slots[i];
+        grown.count = set->count;
+        free(set->slots);
+        *set = grown;
+    }
+    *name_slot(set, s, n) = (struct name_entry){.s = s, .n = n, .index = index};
+    set->count++;
+    return true;
+}
+
+static void
+name_set_free(struct name_set *set)
+{
+    free(set->slots);
+    memset(set, 0, sizeof *set);
 }
 
 static bool
@@ -106,16 +214,27 @@ option_name_length(const char *tok, size_t n)
     return (eq ? (size_t)(eq - tok) : n) - 2;
 }
 
+/*
+ * Append elem to the array *arrayp of *count elements.  The array has room
+ * for *count rounded up to a power of two, so it grows only when *count is
+ * 0 or a power of two.  Growing by one element each time would copy the
+ * array once per element, which is quadratic where realloc cannot grow in
+ * place (always under AddressSanitizer).
+ */
 static bool
 append(void *arrayp, size_t *count, size_t elem_size, const void *elem)
 {
     void **array = arrayp;
-    void *grown = realloc(*array, (*count + 1) * elem_size);
-    if (!grown)
-        return false;
-    *array = grown;
-    memcpy((char *)grown + *count * elem_size, elem, elem_size);
-    (*count)++;
+    size_t n = *count;
+    if ((n & (n - 1)) == 0) {
+        size_t cap = n ? 2 * n : 1;
+        void *grown = cap <= SIZE_MAX / elem_size ? realloc(*array, cap * elem_size) : NULL;
+        if (!grown)
+            return false;
+        *array = grown;
+    }
+    memcpy((char *)*array + n * elem_size, elem, elem_size);
+    *count = n + 1;
     return true;
 }
 
@@ -135,8 +254,8 @@ parse_number(struct parser *p, const char *key, const char *v, size_t n, unsigne
         value = strtoul(buf, NULL, 10);
     }
     if (!digits || errno == ERANGE || value < 1 || value > max)
-        return invalid(p, "invalid %s '%.*s': expected a whole number from 1 to %lu", key,
-                       (int)(n > 64 ? 64 : n), v, max);
+        return invalid(p, "invalid %s '%s': expected a whole number from 1 to %lu", key,
+                       shown(p, v, n), max);
     *out = value;
     return CAMPAIGN_OK;
 }
@@ -150,14 +269,14 @@ parse_fixed(struct parser *p, const char *v, size_t n)
         if (len < 3 || tok[0] != '-' || tok[1] != '-' ||
             !valid_option_name(tok + 2, option_name_length(tok, len)))
             return invalid(p,
-                           "invalid fixed option '%.*s': write scenario options as "
+                           "invalid fixed option '%s': write scenario options as "
                            "--name=value, separated by spaces",
-                           (int)(len > 64 ? 64 : len), tok);
+                           shown(p, tok, len));
         if (reserved(tok + 2, option_name_length(tok, len)))
             return invalid(p,
-                           "fixed option '%.*s' is set by the campaign: use the 'seed' "
+                           "fixed option '%s' is set by the campaign: use the 'seed' "
                            "and 'replications' lines instead; --output is DIR/<run>.db",
-                           (int)(len > 64 ? 64 : len), tok);
+                           shown(p, tok, len));
         char *copy = strndup(tok, len);
         if (!copy || !append(&p->c->fixed, &p->c->fixed_count, sizeof copy, &copy)) {
             free(copy);
@@ -173,18 +292,17 @@ parse_grid(struct parser *p, const char *name, size_t name_len, const char *v, s
     struct campaign *c = p->c;
     if (!valid_option_name(name, name_len))
         return invalid(p,
-                       "invalid grid name '%.*s': expected one scenario option name "
+                       "invalid grid name '%s': expected one scenario option name "
                        "without '--', as in 'grid speed = 5 10'",
-                       (int)(name_len > 64 ? 64 : name_len), name);
+                       shown(p, name, name_len));
     if (reserved(name, name_len))
         return invalid(p,
-                       "grid '%.*s' is set by the campaign: use the 'seed' and "
+                       "grid '%s' is set by the campaign: use the 'seed' and "
                        "'replications' lines instead",
-                       (int)name_len, name);
-    for (size_t g = 0; g < c->grid_count; g++)
-        if (strlen(c->grids[g].name) == name_len && memcmp(c->grids[g].name, name, name_len) == 0)
-            return invalid(p, "grid '%.*s' appears twice: put all its values on one line",
-                           (int)name_len, name);
+                       shown(p, name, name_len));
+    if (name_find(&p->grid_names, name, name_len))
+        return invalid(p, "grid '%s' appears twice: put all its values on one line",
+                       shown(p, name, name_len));
 
     struct campaign_grid grid = {.name = strndup(name, name_len)};
     if (!grid.name || !append(&c->grids, &c->grid_count, sizeof grid, &grid)) {
@@ -192,23 +310,32 @@ parse_grid(struct parser *p, const char *name, size_t name_len, const char *v, s
         return no_memory(p);
     }
     struct campaign_grid *g = &c->grids[c->grid_count - 1];
+    if (!name_add(&p->grid_names, g->name, name_len, c->grid_count - 1))
+        return no_memory(p);
 
+    /* The values are borrowed from the text until the line is checked. */
+    struct name_set values = {0};
+    enum campaign_status status = CAMPAIGN_OK;
     const char *s = v, *end = v + n, *tok;
     size_t len;
-    while (next_token(&s, end, &tok, &len)) {
-        for (size_t i = 0; i < g->count; i++)
-            if (strlen(g->values[i]) == len && memcmp(g->values[i], tok, len) == 0)
-                return invalid(p, "grid '%s' has the value '%.*s' twice: list each value once",
-                               g->name, (int)(len > 64 ? 64 : len), tok);
+    while (status == CAMPAIGN_OK && next_token(&s, end, &tok, &len)) {
+        if (name_find(&values, tok, len)) {
+            status = invalid(p, "grid '%s' has the value '%s' twice: list each value once", g->name,
+                             shown(p, tok, len));
+            break;
+        }
         char *copy = strndup(tok, len);
         if (!copy || !append(&g->values, &g->count, sizeof copy, &copy)) {
             free(copy);
-            return no_memory(p);
+            status = no_memory(p);
+        } else if (!name_add(&values, tok, len, g->count - 1)) {
+            status = no_memory(p);
         }
     }
-    if (g->count == 0)
-        return invalid(p, "grid '%s' has no values: list them after '='", g->name);
-    return CAMPAIGN_OK;
+    name_set_free(&values);
+    if (status == CAMPAIGN_OK && g->count == 0)
+        status = invalid(p, "grid '%s' has no values: list them after '='", g->name);
+    return status;
 }
 
 /* Parse one line without its newline. */
@@ -225,9 +352,9 @@ parse_line(struct parser *p, const char *s, size_t n)
     const char *eq = memchr(s, '=', n);
     if (!eq)
         return invalid(p,
-                       "missing '=' in '%.*s': write 'key = value' (keys: scenario, "
+                       "missing '=' in '%s': write 'key = value' (keys: scenario, "
                        "replications, seed, fixed, grid NAME)",
-                       (int)(n > 64 ? 64 : n), s);
+                       shown(p, s, n));
     const char *key = s, *value = eq + 1;
     size_t key_len = (size_t)(eq - s), value_len = n - key_len - 1;
     trim(&key, &key_len);
@@ -251,9 +378,9 @@ parse_line(struct parser *p, const char *s, size_t n)
         seen = &p->seen_seed;
     else
         return invalid(p,
-                       "unknown key '%.*s': expected scenario, replications, seed, fixed "
+                       "unknown key '%s': expected scenario, replications, seed, fixed "
                        "or grid NAME",
-                       (int)(key_len > 64 ? 64 : key_len), key);
+                       shown(p, key, key_len));
     if (*seen)
         return invalid(p, "'%.*s' appears twice: keep one line", (int)key_len, key);
     *seen = true;
@@ -269,9 +396,9 @@ parse_line(struct parser *p, const char *s, size_t n)
     for (size_t i = 0; i < value_len; i++)
         if (is_space(value[i]))
             return invalid(p,
-                           "invalid scenario '%.*s': expected one program path without "
+                           "invalid scenario '%s': expected one program path without "
                            "spaces; put options on a 'fixed' line",
-                           (int)(value_len > 64 ? 64 : value_len), value);
+                           shown(p, value, value_len));
     c->scenario = strndup(value, value_len);
     return c->scenario ? CAMPAIGN_OK : no_memory(p);
 }
@@ -288,18 +415,22 @@ check_campaign(struct parser *p)
                  p->path);
         return CAMPAIGN_INVALID;
     }
-    for (size_t g = 0; g < c->grid_count; g++) {
-        size_t name_len = strlen(c->grids[g].name);
-        for (size_t f = 0; f < c->fixed_count; f++) {
-            const char *opt = c->fixed[f];
-            if (option_name_length(opt, strlen(opt)) == name_len &&
-                memcmp(opt + 2, c->grids[g].name, name_len) == 0) {
-                snprintf(p->err, p->err_size,
-                         "%s: option --%s is both fixed ('%s') and a grid: remove one", p->path,
-                         c->grids[g].name, opt);
-                return CAMPAIGN_INVALID;
-            }
+    /* Name the first grid line that a fixed option repeats, and the first such option. */
+    size_t grid = c->grid_count, fixed = 0;
+    for (size_t f = 0; f < c->fixed_count; f++) {
+        const char *opt = c->fixed[f];
+        const struct name_entry *e =
+            name_find(&p->grid_names, opt + 2, option_name_length(opt, strlen(opt)));
+        if (e && e->index < grid) {
+            grid = e->index;
+            fixed = f;
         }
+    }
+    if (grid < c->grid_count) {
+        const char *opt = c->fixed[fixed];
+        snprintf(p->err, p->err_size, "%s: option --%s is both fixed ('%s') and a grid: remove one",
+                 p->path, c->grids[grid].name, shown(p, opt, strlen(opt)));
+        return CAMPAIGN_INVALID;
     }
 
     size_t configs = 1;
@@ -345,6 +476,7 @@ campaign_parse(struct campaign *c, const char *path, const char *text, size_t le
     }
     if (status == CAMPAIGN_OK)
         status = check_campaign(&p);
+    name_set_free(&p.grid_names);
 
     if (status != CAMPAIGN_OK)
         campaign_free(c);
@@ -432,21 +564,42 @@ campaign_run_name(size_t config, unsigned long replication, char *buf, size_t si
     snprintf(buf, size, "config%zu-run%lu", config, replication);
 }
 
+/*
+ * The value of every grid in configuration config, in grid order, as a
+ * new array, or NULL when out of memory.  It takes one pass from the last
+ * grid, where campaign_value per grid would take time quadratic in the
+ * grid count.
+ */
+static const char **
+grid_values(const struct campaign *c, size_t config)
+{
+    const char **values = malloc((c->grid_count + 1) * sizeof *values);
+    if (!values)
+        return NULL;
+    for (size_t g = c->grid_count; g-- > 0;) {
+        values[g] = c->grids[g].values[config % c->grids[g].count];
+        config /= c->grids[g].count;
+    }
+    return values;
+}
+
 char *
 campaign_label(const struct campaign *c, size_t config)
 {
     if (c->grid_count == 0)
         return strdup("(no grid)");
+    const char **values = grid_values(c, config);
+    if (!values)
+        return NULL;
     size_t size = 1;
     for (size_t g = 0; g < c->grid_count; g++)
-        size += strlen(c->grids[g].name) + strlen(campaign_value(c, config, g)) + 2;
+        size += strlen(c->grids[g].name) + strlen(values[g]) + 2;
     char *label = malloc(size);
-    if (!label)
-        return NULL;
     size_t used = 0;
-    for (size_t g = 0; g < c->grid_count; g++)
+    for (size_t g = 0; label && g < c->grid_count; g++)
         used += (size_t)snprintf(label + used, size - used, "%s%s=%s", g ? " " : "",
-                                 c->grids[g].name, campaign_value(c, config, g));
+                                 c->grids[g].name, values[g]);
+    free(values);
     return label;
 }
 
@@ -466,14 +619,18 @@ campaign_argv(const struct campaign *c, size_t config, unsigned long replication
 {
     size_t argc = 1 + c->fixed_count + c->grid_count + 3;
     char **argv = calloc(argc + 1, sizeof *argv);
-    if (!argv)
+    const char **grid_value = grid_values(c, config);
+    if (!argv || !grid_value) {
+        free(argv);
+        free(grid_value);
         return NULL;
+    }
     size_t i = 0;
     bool ok = (argv[i++] = strdup(c->scenario)) != NULL;
     for (size_t f = 0; ok && f < c->fixed_count; f++)
         ok = (argv[i++] = strdup(c->fixed[f])) != NULL;
     for (size_t g = 0; ok && g < c->grid_count; g++) {
-        const char *value = campaign_value(c, config, g);
+        const char *value = grid_value[g];
         size_t size = strlen(c->grids[g].name) + strlen(value) + 4;
         ok = (argv[i] = malloc(size)) != NULL;
         if (ok)
@@ -492,6 +649,7 @@ campaign_argv(const struct campaign *c, size_t config, unsigned long replication
         if (ok)
             snprintf(argv[i++], size, "--output=%s", db_path);
     }
+    free(grid_value);
     if (!ok) {
         campaign_free_argv(argv);
         return NULL;

@@ -25,37 +25,17 @@
 
 enum database_kind { DATABASE_RUN, DATABASE_CAMPAIGN, DATABASE_OTHER };
 
-/* The options that only some plots take, as bits. */
-enum plot_option {
-    OPTION_NODE = 1,
-    OPTION_HANDOFF = 2,
-    OPTION_WINDOW = 4,
-    OPTION_BIN = 8,
-};
-
-static const struct {
-    enum plot_option bit;
-    const char *name;
-} option_names[] = {
-    {OPTION_NODE, "--node"},
-    {OPTION_HANDOFF, "--handoff"},
-    {OPTION_WINDOW, "--window"},
-    {OPTION_BIN, "--bin"},
-};
-
 static const struct plot_kind {
     const char *name;
     void (*draw)(struct plot *);
     enum database_kind input;
-    unsigned options; /* the enum plot_option bits it takes */
-} plot_kinds[] = {
-    {"timeline", plot_timeline, DATABASE_RUN, OPTION_NODE | OPTION_HANDOFF | OPTION_WINDOW},
-    {"throughput", plot_throughput, DATABASE_RUN, OPTION_NODE | OPTION_BIN},
-    {"rekey", plot_rekey, DATABASE_RUN, OPTION_NODE},
-    {"cdf", plot_cdf, DATABASE_CAMPAIGN, 0},
-    {"components", plot_components, DATABASE_CAMPAIGN, 0},
+} plot_kinds[PLOT_KINDS] = {
+    [PLOT_TIMELINE] = {"timeline", plot_timeline, DATABASE_RUN},
+    [PLOT_THROUGHPUT] = {"throughput", plot_throughput, DATABASE_RUN},
+    [PLOT_REKEY] = {"rekey", plot_rekey, DATABASE_RUN},
+    [PLOT_CDF] = {"cdf", plot_cdf, DATABASE_CAMPAIGN},
+    [PLOT_COMPONENTS] = {"components", plot_components, DATABASE_CAMPAIGN},
 };
-#define N_PLOT_KINDS (sizeof plot_kinds / sizeof plot_kinds[0])
 
 _Noreturn void
 plot_die_sqlite(struct plot *p, const char *what)
@@ -238,107 +218,26 @@ usage(FILE *out)
             "  --node=ID   the mobile node of a run (default: the node named mn)\n");
 }
 
-/* Read the value of a numeric option within [min, max]; exits with a message on bad input. */
-static double
-number_option(const char *arg, const char *name, double min, double max)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !(v >= min && v <= max)) {
-        fprintf(stderr, PROGRAM ": invalid value '%s' for --%s: use a number from %.15g to %.15g\n",
-                arg, name, min, max);
-        exit(PLOT_EXIT_INVALID);
-    }
-    return v;
-}
-
-/* Exit with a message when an option was given that the plot does not take. */
-static void
-check_options(const struct plot_kind *kind, unsigned options_given)
-{
-    for (size_t i = 0; i < sizeof option_names / sizeof option_names[0]; i++) {
-        if (!(options_given & option_names[i].bit) || (kind->options & option_names[i].bit))
-            continue;
-        int takers = 0;
-        for (size_t k = 0; k < N_PLOT_KINDS; k++)
-            takers += (plot_kinds[k].options & option_names[i].bit) != 0;
-        fprintf(stderr, PROGRAM ": %s applies to the", option_names[i].name);
-        int listed = 0;
-        for (size_t k = 0; k < N_PLOT_KINDS; k++) {
-            if (!(plot_kinds[k].options & option_names[i].bit))
-                continue;
-            listed++;
-            const char *separator = ", ";
-            if (listed == 1)
-                separator = " ";
-            else if (listed == takers)
-                separator = " and ";
-            fprintf(stderr, "%s%s", separator, plot_kinds[k].name);
-        }
-        fprintf(stderr, " plot%s only, not to %s; drop it\n", takers > 1 ? "s" : "", kind->name);
-        exit(PLOT_EXIT_INVALID);
-    }
-    if ((options_given & OPTION_WINDOW) && !(options_given & OPTION_HANDOFF)) {
-        fprintf(stderr, PROGRAM ": --window sets the time shown around --handoff=N; give "
-                                "--handoff too, or drop --window to draw the whole run\n");
-        exit(PLOT_EXIT_INVALID);
-    }
-}
-
 int
 main(int argc, char **argv)
 {
-    struct options o = {.out_dir = ".", .window_s = 1, .bin_s = 0.1, .node = -1};
-    unsigned options_given = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strncmp(a, "--out=", 6)) {
-            o.out_dir = a + 6;
-        } else if (!strncmp(a, "--handoff=", 10)) {
-            o.handoff = (long)number_option(a + 10, "handoff", 1, 1e6);
-            options_given |= OPTION_HANDOFF;
-        } else if (!strncmp(a, "--window=", 9)) {
-            o.window_s = number_option(a + 9, "window", 0.001, 1e6);
-            options_given |= OPTION_WINDOW;
-        } else if (!strncmp(a, "--bin=", 6)) {
-            o.bin_s = number_option(a + 6, "bin", 0.001, 1e6);
-            options_given |= OPTION_BIN;
-        } else if (!strncmp(a, "--node=", 7)) {
-            o.node = (long)number_option(a + 7, "node", 0, 4294967295.0);
-            options_given |= OPTION_NODE;
-        } else if (a[0] == '-') {
-            fprintf(stderr, PROGRAM ": unknown option '%s'\n", a);
-            usage(stderr);
-            return PLOT_EXIT_INVALID;
-        } else if (!o.command) {
-            o.command = a;
-        } else if (!o.db_path) {
-            o.db_path = a;
-        } else {
-            fprintf(stderr, PROGRAM ": unexpected argument '%s'\n", a);
-            usage(stderr);
-            return PLOT_EXIT_INVALID;
-        }
-    }
-    if (!o.command || !o.db_path) {
+    struct options o;
+    char err[512];
+    switch (plot_parse_args(argc, argv, &o, err, sizeof err)) {
+    case PLOT_ARGS_OK:
+        break;
+    case PLOT_ARGS_HELP:
+        usage(stdout);
+        return 0;
+    case PLOT_ARGS_INVALID:
+        fprintf(stderr, PROGRAM ": %s\n", err);
+        return PLOT_EXIT_INVALID;
+    case PLOT_ARGS_USAGE:
+        fprintf(stderr, PROGRAM ": %s\n", err);
         usage(stderr);
         return PLOT_EXIT_INVALID;
     }
-    const struct plot_kind *kind = NULL;
-    for (size_t k = 0; k < N_PLOT_KINDS; k++)
-        if (!strcmp(o.command, plot_kinds[k].name))
-            kind = &plot_kinds[k];
-    if (!kind) {
-        fprintf(stderr,
-                PROGRAM ": unknown plot '%s': use timeline, throughput, rekey, cdf or components\n",
-                o.command);
-        return PLOT_EXIT_INVALID;
-    }
-    check_options(kind, options_given);
+    const struct plot_kind *kind = &plot_kinds[o.kind];
     struct stat sb;
     if (stat(o.out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         fprintf(stderr, PROGRAM ": --out=%s is not a folder; create it first\n", o.out_dir);

@@ -13,6 +13,8 @@
 
 #include <sqlite3.h>
 
+#include "plot_options.h"
+
 #define PROGRAM "mip6sec-plot"
 #define NS_PER_S 1e9
 
@@ -32,16 +34,6 @@ enum {
 
 /* Packet event kinds. */
 enum { EVENT_SEND = 1, EVENT_DELIVER = 4 };
-
-struct options {
-    const char *command;
-    const char *db_path;
-    const char *out_dir;
-    long handoff;    /* timeline around this handoff (from 1); 0 = the whole run */
-    double window_s; /* seconds shown before and after that handoff */
-    double bin_s;    /* throughput bin */
-    long node;       /* the mobile node; -1 = the node named mn */
-};
 
 struct plot {
     sqlite3 *db;

@@ -76,4 +76,16 @@ enum fuzz_rs_control {
     FUZZ_RS_SOURCE_UNSPECIFIED = 0x02, /* overwrite the source with :: */
 };
 
+/*
+ * The input layout of fuzz_analysis_args.c, shared with make_corpus.c:
+ * the first byte modulo FUZZ_ANALYSIS_PROGRAMS selects the program, and
+ * the rest are its arguments, separated by NUL bytes.
+ */
+enum fuzz_analysis_program {
+    FUZZ_ANALYSIS_ANALYSIS, /* mip6sec-analysis */
+    FUZZ_ANALYSIS_PLOT,     /* mip6sec-plot */
+    FUZZ_ANALYSIS_CAMPAIGN, /* mip6sec-campaign */
+    FUZZ_ANALYSIS_PROGRAMS,
+};
+
 #endif /* MIP6SEC_FUZZ_H */

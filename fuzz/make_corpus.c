@@ -642,6 +642,55 @@ write_cmdline(void)
     ARGS("empty-string", "--trace=");
 }
 
+/* ----- fuzz_analysis_args: a program byte, then arguments separated by NUL bytes ----- */
+
+static void
+save_program_arguments(const char *name, enum fuzz_analysis_program program, const char *args,
+                       size_t len)
+{
+    char buf[512];
+    buf[0] = (char)program;
+    memcpy(buf + 1, args, len);
+    save("analysis_args", name, buf, len + 1);
+}
+
+#define PROGRAM_ARGS(name, program, text)                                                          \
+    save_program_arguments(name, program, text, sizeof text - 1)
+
+static void
+write_analysis_args(void)
+{
+    PROGRAM_ARGS("analysis-run", FUZZ_ANALYSIS_ANALYSIS, "--csv\0run.db");
+    PROGRAM_ARGS("analysis-tcp", FUZZ_ANALYSIS_ANALYSIS,
+                 "--tcpWindow=0.25\0--tcpFraction=0.5\0run.db");
+    PROGRAM_ARGS("analysis-tcp-window-below-1ns", FUZZ_ANALYSIS_ANALYSIS,
+                 "--tcpWindow=1e-10\0run.db");
+    PROGRAM_ARGS("analysis-rekeys", FUZZ_ANALYSIS_ANALYSIS,
+                 "--rekeys\0--handoffWindow=2.5\0run.db");
+    PROGRAM_ARGS("analysis-overhead", FUZZ_ANALYSIS_ANALYSIS, "--overhead\0run.db");
+    PROGRAM_ARGS("analysis-exclusive", FUZZ_ANALYSIS_ANALYSIS, "--csv\0--cdf\0campaign.db");
+    PROGRAM_ARGS("analysis-two-paths", FUZZ_ANALYSIS_ANALYSIS, "a.db\0b.db");
+    PROGRAM_ARGS("analysis-help", FUZZ_ANALYSIS_ANALYSIS, "--help");
+
+    PROGRAM_ARGS("plot-timeline-handoff", FUZZ_ANALYSIS_PLOT,
+                 "timeline\0run.db\0--handoff=2\0--window=0.5\0--node=3\0--out=out");
+    PROGRAM_ARGS("plot-throughput", FUZZ_ANALYSIS_PLOT, "throughput\0run.db\0--bin=0.01");
+    PROGRAM_ARGS("plot-cdf", FUZZ_ANALYSIS_PLOT, "cdf\0campaign.db");
+    PROGRAM_ARGS("plot-handoff-fraction", FUZZ_ANALYSIS_PLOT, "timeline\0run.db\0--handoff=1.5");
+    PROGRAM_ARGS("plot-unknown", FUZZ_ANALYSIS_PLOT, "pie\0run.db");
+    PROGRAM_ARGS("plot-help", FUZZ_ANALYSIS_PLOT, "-h");
+
+    PROGRAM_ARGS("campaign-run", FUZZ_ANALYSIS_CAMPAIGN,
+                 "run\0speed.campaign\0--dir=results\0--jobs=4");
+    PROGRAM_ARGS("campaign-run-one", FUZZ_ANALYSIS_CAMPAIGN,
+                 "run-one\0speed.campaign\0--dir=results\0--index=7");
+    PROGRAM_ARGS("campaign-merge", FUZZ_ANALYSIS_CAMPAIGN,
+                 "merge\0speed.campaign\0--dir=results\0--output=speed.db");
+    PROGRAM_ARGS("campaign-count", FUZZ_ANALYSIS_CAMPAIGN, "count\0speed.campaign");
+    PROGRAM_ARGS("campaign-jobs-space", FUZZ_ANALYSIS_CAMPAIGN, "count\0speed.campaign\0--jobs= 5");
+    PROGRAM_ARGS("campaign-missing-dir", FUZZ_ANALYSIS_CAMPAIGN, "run\0speed.campaign");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -660,5 +709,6 @@ main(int argc, char **argv)
     write_signal_raw();
     write_signal_wrapped();
     write_cmdline();
+    write_analysis_args();
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "cmdline.h"
 #include "handoff.h"
 #include "mip6sec.h"
+#include "ns2_trace.h"
 #include "traffic.h"
 
 struct params P = {
@@ -538,15 +539,19 @@ handoff_validate(void)
     }
     if (P.trace[0]) {
         struct stat st;
-        FILE *f = stat(P.trace, &st) == 0 && S_ISREG(st.st_mode) ? fopen(P.trace, "r") : NULL;
-        if (!f) {
+        char err[512];
+        if (stat(P.trace, &st) != 0 || !S_ISREG(st.st_mode)) {
             fprintf(stderr,
                     "mip6sec-handoff: cannot read --trace=%s: not a readable file; give the "
                     "path of an ns-2 mobility trace file\n",
                     P.trace);
             return false;
         }
-        fclose(f);
+        /* The mobile node is $node_(0) of the trace. */
+        if (ns2_trace_check_file(P.trace, 0, err, sizeof err) != NS2_TRACE_OK) {
+            fprintf(stderr, "mip6sec-handoff: invalid --trace: %s\n", err);
+            return false;
+        }
     }
     return true;
 }

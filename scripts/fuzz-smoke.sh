@@ -71,13 +71,13 @@ summarize() {
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	cov=$(sed -n 's/.*DONE *cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1, features \2, corpus \3/p' "$log")
 	if [ "$status" -eq 0 ]; then
-		printf 'fuzz_%-8s ok      %s runs, %s/s, %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}"
+		printf 'fuzz_%-13s ok      %s runs, %s/s, %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}"
 		return 0
 	fi
 	artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -n 1)
 	reason=$(grep -m 1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|oracle failed' "$log" || true)
-	printf 'fuzz_%-8s FAILED  exit %s: %s\n' "$t" "$status" "${reason:-see $log}"
-	printf '              input: %s, log: %s\n' "${artifact:-none saved}" "$log"
+	printf 'fuzz_%-13s FAILED  exit %s: %s\n' "$t" "$status" "${reason:-see $log}"
+	printf '                   input: %s, log: %s\n' "${artifact:-none saved}" "$log"
 	return 1
 }
 

@@ -3,7 +3,8 @@
 # and check that the two handoffs happen where the trace puts the node:
 # it leaves x = 0 at 2 s at 10 m/s, so it crosses x = 50 (plus the 5 m
 # hysteresis) at 7.25 s, pauses at x = 100 from 12 s to 14 s, and crosses
-# x = 152.5 at 19.25 s.  A missing trace file must be rejected by name.
+# x = 152.5 at 19.25 s.  A missing trace file must be rejected by name,
+# and an invalid line by its number.
 # Usage: check_ns2_trace.sh SCENARIO TRACE OUTDIR
 set -u
 scenario=$1
@@ -31,6 +32,14 @@ expect "accepted registrations" "$(sqlite3 -batch -noheader "$dir/trace.db" \
 "$scenario" --trace="$dir/no-such-file" --output="$dir/missing.db" >"$dir/log2" 2>&1
 expect "exit status with a missing trace" "$?" 2
 expect "error names the missing file" "$(grep -c "no-such-file" "$dir/log2")" 1
+
+# ns-3 would skip the negative time without a word and leave the node still.
+printf '$node_(0) set X_ 0.0\n$node_(0) set Y_ 0.0\n$ns_ at -2 "$node_(0) setdest 100 0 10"\n' \
+	>"$dir/negative-time.ns_movements"
+"$scenario" --trace="$dir/negative-time.ns_movements" --output="$dir/invalid.db" >"$dir/log3" 2>&1
+expect "exit status with an invalid trace line" "$?" 2
+expect "error names the line and the value" \
+	"$(grep -c "negative-time.ns_movements:3: invalid time '-2'" "$dir/log3")" 1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -95,6 +95,8 @@ parser_rejects_bad_lines(void)
         {"scenario = a\nseed = 4294967296\n", "test.campaign:2: invalid seed '4294967296'"},
         {"scenario = a\nseed =\n", "test.campaign:2: missing value after 'seed ='"},
         {"scenario = a b\n", "test.campaign:1: invalid scenario 'a b'"},
+        {"scenario = a\rb c\n", "test.campaign:1: invalid scenario 'a\\x0db c'"},
+        {"\xef\xbb\xbfscenario = a\n", "test.campaign:1: unknown key '\\xef\\xbb\\xbfscenario'"},
         {"scenario = a\nfixed = duration=25\n", "test.campaign:2: invalid fixed option"},
         {"scenario = a\nfixed = --=3\n", "invalid fixed option '--=3'"},
         {"scenario = a\nfixed = --run=3\n", "test.campaign:2: fixed option '--run=3' is set by"},
@@ -153,7 +155,90 @@ parser_survives_long_line(void)
                  CAMPAIGN_INVALID);
     CHECK(strlen(err) < sizeof err);
     CHECK(strstr(err, "long.campaign:1: invalid scenario") != NULL);
+    CHECK(strstr(err, "xxx...'") != NULL);
     free(text);
+}
+
+/* A growing text buffer for the large campaigns below. */
+struct text {
+    char *buf;
+    size_t len, cap;
+};
+
+static void
+text_add(struct text *t, const char *fmt, unsigned long n)
+{
+    char line[64];
+    int len = snprintf(line, sizeof line, fmt, n);
+    if (t->len + (size_t)len + 1 > t->cap) {
+        t->cap = (t->len + (size_t)len + 1) * 2;
+        t->buf = realloc(t->buf, t->cap);
+        if (!t->buf)
+            abort();
+    }
+    memcpy(t->buf + t->len, line, (size_t)len + 1);
+    t->len += (size_t)len;
+}
+
+/*
+ * A million values on one grid line and 200000 grid lines.  Both are valid
+ * campaigns, and the duplicate checks, labels and argument vectors take
+ * linear time on them.  ctest stops the test after 60 s, so a quadratic
+ * check, which takes minutes here, fails it.
+ */
+static void
+parser_handles_large_grids(void)
+{
+    struct text t = {0};
+    struct campaign c;
+    char err[512];
+
+    text_add(&t, "scenario = s\ngrid speed =", 0);
+    for (unsigned long i = 0; i < 1000000; i++)
+        text_add(&t, " %lu", i);
+    text_add(&t, "\n", 0);
+    CHECK_EQ_INT(campaign_parse(&c, "test.campaign", t.buf, t.len, err, sizeof err), CAMPAIGN_OK);
+    CHECK_EQ_INT(c.config_count, 1000000);
+    CHECK(strcmp(campaign_value(&c, 999999, 0), "999999") == 0);
+    campaign_free(&c);
+
+    /* The same line with the first value repeated at the end. */
+    t.len -= 1;
+    text_add(&t, " 0\n", 0);
+    CHECK_EQ_INT(campaign_parse(&c, "test.campaign", t.buf, t.len, err, sizeof err),
+                 CAMPAIGN_INVALID);
+    CHECK(strstr(err, "test.campaign:2: grid 'speed' has the value '0' twice") != NULL);
+
+    t.len = 0;
+    text_add(&t, "scenario = s\n", 0);
+    for (unsigned long i = 0; i < 200000; i++)
+        text_add(&t, "grid o%lu = v\n", i);
+    text_add(&t, "grid last = a b\n", 0);
+    CHECK_EQ_INT(campaign_parse(&c, "test.campaign", t.buf, t.len, err, sizeof err), CAMPAIGN_OK);
+    CHECK_EQ_INT(c.grid_count, 200001);
+    CHECK_EQ_INT(c.config_count, 2);
+    char *label = campaign_label(&c, 1);
+    CHECK(label != NULL);
+    if (label) {
+        CHECK(strncmp(label, "o0=v o1=v ", 10) == 0);
+        CHECK(strcmp(label + strlen(label) - 7, " last=b") == 0);
+    }
+    free(label);
+    char **argv = campaign_argv(&c, 1, 1, "out/config1-run1.db");
+    CHECK(argv != NULL);
+    if (argv) {
+        CHECK(strcmp(argv[1], "--o0=v") == 0);
+        CHECK(strcmp(argv[200001], "--last=b") == 0);
+    }
+    campaign_free_argv(argv);
+    campaign_free(&c);
+
+    /* A grid line that repeats the first one, 200000 lines later. */
+    text_add(&t, "grid o0 = w\n", 0);
+    CHECK_EQ_INT(campaign_parse(&c, "test.campaign", t.buf, t.len, err, sizeof err),
+                 CAMPAIGN_INVALID);
+    CHECK(strstr(err, "test.campaign:200003: grid 'o0' appears twice") != NULL);
+    free(t.buf);
 }
 
 static void
@@ -265,6 +350,6 @@ stats_small_samples(void)
 
 CHECK_MAIN(TEST(parser_reads_full_file), TEST(parser_defaults_without_grid),
            TEST(parser_rejects_bad_lines), TEST(parser_rejects_nul_byte),
-           TEST(parser_survives_long_line), TEST(runs_follow_grid_order),
-           TEST(stats_match_r_for_one_to_five), TEST(stats_match_r_for_latencies),
-           TEST(stats_small_samples))
+           TEST(parser_survives_long_line), TEST(parser_handles_large_grids),
+           TEST(runs_follow_grid_order), TEST(stats_match_r_for_one_to_five),
+           TEST(stats_match_r_for_latencies), TEST(stats_small_samples))
