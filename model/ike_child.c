@@ -233,8 +233,11 @@ soft_expired(void *owner)
     struct ike_child *c = owner;
 
     record_sa(c, c->out, REC_SA_SOFT_EXPIRE);
-    /* The initiator rekeys; the responder waits for it (model/ike.h). */
-    if (c->ike->initiator && !c->rekeying && !c->replaced)
+    /* The initiator rekeys; the responder waits for it (model/ike.h).  A pair
+     * of an IKE SA that another one replaces gets its successor from the new
+     * one, so it is not rekeyed. */
+    if (c->ike->initiator && !c->rekeying && !c->replaced && c->ike->peer &&
+        c->ike->peer->current == c->ike)
         ike_rekey_child(c);
 }
 

@@ -295,6 +295,17 @@ expect "drops and IKE failures with close limits" "$(sqlite3 -batch -noheader \
 	"$dir/close-limits.db" "SELECT (SELECT count(*) FROM packet_event WHERE kind = 5)
 	+ (SELECT count(*) FROM mobility_event WHERE kind = 43)")" 0
 
+# Soft lifetimes that end while --ikeLifetime replaces the ISAKMP SA: the
+# pairs of the old SA are not rekeyed, because the new SA brings their
+# successors, so no rekey is left unfinished and no packet is dropped.
+"$scenario" --keying=ikev1 --ikeLifetime=7 --saSoftLifetime=3 --saHardLifetime=5 \
+	--output="$dir/replaced-rekeys.db" >/dev/null 2>&1
+expect "exit status with rekeys during an ISAKMP replacement" "$?" 0
+expect "unfinished rekeys during an ISAKMP replacement" "$(sqlite3 -batch -noheader \
+	"$dir/replaced-rekeys.db" "SELECT count(*) FROM rekeys_v WHERE end_ns IS NULL")" 0
+expect "drops during an ISAKMP replacement" "$(sqlite3 -batch -noheader \
+	"$dir/replaced-rekeys.db" "SELECT count(*) FROM packet_event WHERE kind = 5")" 0
+
 # A rekey that outlasts the hard limit (100 ms of Diffie-Hellman with PFS,
 # 50 ms between the limits): its pair ends first, and the new pair must
 # still serve the kind, so no handoff loses more datagrams than the 1 s of
