@@ -207,7 +207,7 @@ usage(FILE *out)
             "the script.\n"
             "  timeline    UDP sequence numbers sent, delivered and lost, over a strip of handoff\n"
             "              milestones; --handoff=N zooms to the Nth handoff, --window seconds\n"
-            "              each side (1)\n"
+            "              each side (1.5)\n"
             "  throughput  the data stream and all packets delivered to the mobile node, in\n"
             "              Mbit/s per --bin seconds (0.1)\n"
             "  rekey       the mobile node's SAs by kind and direction from install to removal,\n"

@@ -159,6 +159,7 @@ plot_cdf(struct plot *p)
                                            "included AND latency_s IS NOT NULL ORDER BY latency_s");
     fprintf(p->figure, "plot");
     int blocks = 0;
+    size_t longest_title = 0;
     double lowest = 0, highest = 0;
     for (size_t k = 0; k < c.count; k++) {
         sqlite3_bind_int64(values, 1, c.ids[k]);
@@ -170,6 +171,8 @@ plot_cdf(struct plot *p)
             continue;
         char title[CONFIG_TEXT];
         values_text(&c, k, ", ", title, sizeof title);
+        if (strlen(title) > longest_title)
+            longest_title = strlen(title);
         fprintf(p->data, "%s# latency_s cdf (configuration %" PRId64 ": %s)\n",
                 blocks ? "\n\n" : "", c.ids[k], title);
         long i = 0;
@@ -196,14 +199,16 @@ plot_cdf(struct plot *p)
         exit(PLOT_EXIT_INVALID);
     }
 
-    /* The key goes below the plot in two columns, because the curves can cross any corner. */
+    /* The key goes below the plot in two columns, because the curves can cross any corner.
+     * gnuplot overestimates the width of long entries, so two of them fit side by side only
+     * when narrowed, while short ones then overlap. */
     fprintf(p->script,
             "set title 'Handoff latency CDF'\n"
             "set xlabel 'latency, link down to first data (s)'\n"
             "set ylabel 'fraction of handoffs'\nset yrange [0:1.02]\n"
-            "set key below horizontal maxrows %d Left reverse samplen 1.5 width -3 "
+            "set key below horizontal maxrows %d Left reverse samplen 1.5 width %d "
             "title 'configuration%s%s'\n",
-            (blocks + 1) / 2, c.names[0] ? ": " : "", c.names);
+            (blocks + 1) / 2, longest_title > 12 ? -3 : 1, c.names[0] ? ": " : "", c.names);
     /* gnuplot cannot scale an axis to a single latency, so give it a range around it. */
     if (highest - lowest < 1e-9)
         fprintf(p->script, "set xrange [%.9f:%.9f]\n", lowest - 0.01 - 0.1 * lowest,

@@ -104,7 +104,8 @@ check_options(enum plot_kind_id kind, unsigned given, char *err, size_t err_size
 enum plot_args_status
 plot_parse_args(int argc, char *const *argv, struct options *o, char *err, size_t err_size)
 {
-    *o = (struct options){.out_dir = ".", .window_s = 1, .bin_s = 0.1, .node = -1};
+    /* 1.5 s after a link down covers 1 s of DAD and the registration that follows. */
+    *o = (struct options){.out_dir = ".", .window_s = 1.5, .bin_s = 0.1, .node = -1};
     unsigned given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
