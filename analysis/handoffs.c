@@ -236,16 +236,24 @@ find_route_optimization(struct handoff *h, const struct mob_event *ev, size_t n)
 static void
 find_keying(struct handoff *h, const struct mob_event *ev, size_t n)
 {
-    int64_t from = h->t[M_COA] != NONE ? h->t[M_COA] : h->t[M_DOWN];
-    for (size_t i = 0; i < n && h->ike_start == NONE; i++)
-        if (ev[i].kind == MOB_IKE_REQUEST_SENT && ev[i].time >= from && ev[i].time < h->end &&
-            (ev[i].value == IKEV2_IKE_SA_INIT || ev[i].value == IKEV1_AGGRESSIVE))
-            h->ike_start = ev[i].time;
     const struct mob_event *e;
-    if (h->ike_start != NONE && (e = first_after(ev, n, MOB_IKE_SA_UP, h->ike_start, h->end)))
-        h->ike_up = e->time;
     if ((e = first_after(ev, n, MOB_IKE_SA_MOVED, h->t[M_DOWN], h->end)))
         h->ike_moved = e->time;
+
+    /* IKE for this move starts before the BU, or at the BA when the K bit is off.  A later
+     * one, or one after the K bit moved the IKE SA, replaces an IKE SA at its lifetime. */
+    int64_t from = h->t[M_COA] != NONE ? h->t[M_COA] : h->t[M_DOWN];
+    int64_t until = h->t[M_BA] != NONE ? h->t[M_BA] + HANDOFF_IKE_AFTER_BA_NS : h->end;
+    if (h->ike_moved != NONE && h->ike_moved < until)
+        until = h->ike_moved;
+    if (until > h->end)
+        until = h->end;
+    for (size_t i = 0; i < n && h->ike_start == NONE; i++)
+        if (ev[i].kind == MOB_IKE_REQUEST_SENT && ev[i].time >= from && ev[i].time < until &&
+            (ev[i].value == IKEV2_IKE_SA_INIT || ev[i].value == IKEV1_AGGRESSIVE))
+            h->ike_start = ev[i].time;
+    if (h->ike_start != NONE && (e = first_after(ev, n, MOB_IKE_SA_UP, h->ike_start, h->end)))
+        h->ike_up = e->time;
 }
 
 /* Fill the mobility milestones of handoff h from the node's events. */

@@ -81,6 +81,10 @@ struct handoff {
  * down until this long after the first data packet (or the first
  * route-optimized one when that comes later), or the next link down. */
 #define HANDOFF_ORDER_TAIL_NS 1000000000LL
+/* How long after the BA an IKE_SA_INIT or aggressive mode still belongs to the handoff: with
+ * the K bit off the mobile node starts IKE from the new address when the BA arrives, after the
+ * computation delay of its Diffie-Hellman work. */
+#define HANDOFF_IKE_AFTER_BA_NS 1000000000LL
 
 #define HANDOFF_TCP_WINDOW_NS 500000000LL /* default sliding window of the TCP recovery */
 #define HANDOFF_TCP_FRACTION 0.9          /* default share of the rate before link down */

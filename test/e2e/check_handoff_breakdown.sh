@@ -161,6 +161,17 @@ expect "K bit handoff 2 ike_s" "$(field "$dir/kbit.csv" 2 ike_s)" -
 "$analysis" "$dir/kbit.db" >"$dir/kbit.txt"
 expect "K bit table marks the move" "$(grep -c '^  2 .*  moved$' "$dir/kbit.txt")" 1
 
+# ---- IKEv1 with the K bit and --ikeLifetime=7: the ISAKMP SA replaced at
+# 20.3 s, 4 s after handoff 2 moved it, is not that handoff's IKE ----
+"$scenario" --keying=ikev1 --ikeLifetime=7 --output="$dir/lifetime.db" >"$dir/lifetime.log" 2>&1
+expect "IKEv1 --ikeLifetime run exit status" $? 0
+"$analysis" --csv "$dir/lifetime.db" >"$dir/lifetime.csv"
+expect "replacement after handoff 2 recorded" "$(query "$dir/lifetime.db" "SELECT count(*) > 0
+	FROM mobility_event WHERE node = 0 AND kind = 47")" 1
+expect "handoff 2 ike_start_s with a later replacement" \
+	"$(field "$dir/lifetime.csv" 2 ike_start_s)" -
+expect "handoff 2 moved the IKE SA" "$(field "$dir/lifetime.csv" 2 ike_sa_moved_s | grep -c '^[0-9]')" 1
+
 # ---- TCP: one handoff, recovery to 30% and to 90% of the rate before ----
 "$scenario" --traffic=tcp --duration=10 --output="$dir/tcp.db" >"$dir/tcp.log" 2>&1
 expect "TCP run exit status" $? 0
