@@ -44,6 +44,9 @@ struct pool {
     size_t remaining; /* runs not yet skipped, completed or failed */
     size_t ended;     /* scenario processes reaped, stopped ones included */
     int stop_signal;  /* 0, SIGINT or SIGTERM */
+    /* Per configuration: a run exited with status 2 before it created its database, so the
+     * scenario rejected the configuration's options and its other runs would fail alike. */
+    bool *rejected;
     bool tty;
     bool line_shown; /* a progress line without newline is on the terminal */
     struct timespec start;
@@ -221,6 +224,14 @@ launch(struct pool *p, struct slot *slot, size_t index)
 }
 
 /* Judge a finished scenario by its exit status and its database. */
+/* A run whose scenario exited with status 2 without a database rejected its options. */
+static bool
+rejects_options(int wait_status, const char *db_status)
+{
+    return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 2 &&
+           strcmp(db_status, "missing") == 0;
+}
+
 /*
  * Copy the last line of the log that is not empty, which is where a scenario
  * prints why it stopped, into out.  Return false when there is none.
@@ -286,7 +297,14 @@ finish(struct pool *p, struct slot *slot, int wait_status)
     if (p->stop_signal)
         message(p, "%s stopped: %s, run.status '%s'; it runs again on resume", slot->name, how,
                 status);
-    else if (last_line(log, cause, sizeof cause))
+    else if (rejects_options(wait_status, status) && !p->rejected[slot->config] &&
+             last_line(log, cause, sizeof cause)) {
+        p->rejected[slot->config] = true;
+        message(p,
+                "%s failed: %s, run.status '%s': %s (log: %s); the scenario rejected the options "
+                "of config%zu, so its other runs are not started",
+                slot->name, how, status, cause, log, slot->config);
+    } else if (last_line(log, cause, sizeof cause))
         message(p, "%s failed: %s, run.status '%s': %s (log: %s)", slot->name, how, status, cause,
                 log);
     else
@@ -367,7 +385,10 @@ campaign_run_range(const struct campaign *c, const char *dir, size_t first, size
 {
     struct pool p = {.c = c, .dir = dir, .jobs = jobs ? jobs : 1, .total = last - first};
     p.slots = calloc(p.jobs, sizeof *p.slots);
-    if (!p.slots) {
+    p.rejected = calloc(c->config_count ? c->config_count : 1, sizeof *p.rejected);
+    if (!p.slots || !p.rejected) {
+        free(p.slots);
+        free(p.rejected);
         fprintf(stderr, PROGRAM ": out of memory\n");
         return CAMPAIGN_EXIT_USAGE;
     }
@@ -405,6 +426,12 @@ campaign_run_range(const struct campaign *c, const char *dir, size_t first, size
                 next++;
                 continue;
             }
+            if (p.rejected[config]) {
+                p.failed++;
+                p.remaining--;
+                next++;
+                continue;
+            }
             struct slot *slot = p.slots;
             while (slot->pid > 0)
                 slot++;
@@ -433,6 +460,7 @@ campaign_run_range(const struct campaign *c, const char *dir, size_t first, size
         fputc('\n', stderr);
     sigprocmask(SIG_SETMASK, &p.old_mask, NULL);
     free(p.slots);
+    free(p.rejected);
 
     if (p.stop_signal == SIGINT)
         return CAMPAIGN_EXIT_INTERRUPTED;

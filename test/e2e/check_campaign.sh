@@ -120,6 +120,19 @@ expect "exit status with a failed run" $? 1
 expect "failure names exit status and log" \
 	"$(grep -c "config0-run1 failed: exit status 2, .*log: $dir/failing/config0-run1.log" \
 		"$dir/failing.err")" 1
+cat >"$dir/rejected.campaign" <<CAMPAIGN
+scenario = $handoff
+replications = 10
+fixed = --noSuchOption=1
+CAMPAIGN
+"$campaign" run "$dir/rejected.campaign" --dir="$dir/rejected" --jobs=1 2>"$dir/rejected.err"
+expect "exit status when the scenario rejects the options" $? 1
+expect "runs started after the scenario rejected the options" \
+	"$(ls "$dir/rejected" | grep -c '\.log$')" 1
+expect "rejection names the configuration" \
+	"$(grep -c "rejected the options of config0, so its other runs are not started" \
+		"$dir/rejected.err")" 1
+expect "rejected runs count as failed" "$(grep -c "10 of 10 runs failed" "$dir/rejected.err")" 1
 expect "failure quotes the scenario's message" \
 	"$(grep -c "config0-run1 failed: .*unknown option '--noSuchOption'" "$dir/failing.err")" 1
 "$campaign" merge "$dir/failing.campaign" --dir="$dir/no-such-dir" --output="$dir/none.db" \
