@@ -488,6 +488,8 @@ ike_sa_delete(struct ike_sa *sa)
     if (sa->state == IKE_ESTABLISHED && !sa->rekeyed)
         ike_record(k, REC_MOB_IKE_SA_DOWN, sa->remote, ike_version(k), 0);
     unindex(sa);
+    if (sa->rekey_twin)
+        sa->rekey_twin->rekey_twin = NULL;
     if (sa->peer && sa->peer->current == sa)
         sa->peer->current = NULL;
     if (sa->peer && sa->peer->old == sa)
@@ -518,6 +520,14 @@ ike_peer_attach(struct ike_peer *peer, struct ike_sa *sa)
 {
     if (peer->current == sa)
         return;
+    /* RFC 7296 §2.18: the mobile node deletes the old half of a rekeyed IKE SA as soon as the
+     * rekey response reaches it.  A new IKE SA from it while the old half still exists, and no
+     * request yet under the new keys, means the response never arrived (the node moved
+     * without the K bit): it does not have the rekeyed IKE SA, which goes with its pairs. */
+    struct ike_sa *cur = peer->current;
+    if (cur && !cur->initiator && cur->rekey_twin && cur->rekey_twin->rekeyed &&
+        cur->peer_next_id == 0)
+        ike_sa_delete(cur);
     /* A third IKE SA for one mobile node: the oldest goes. */
     if (peer->old)
         ike_sa_delete(peer->old);

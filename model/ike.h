@@ -200,6 +200,8 @@ struct ike_sa {
     uint64_t rekey_spi;         /* initiator: the SPIi offered for the new IKE SA */
     bool rekeyed;               /* the old keys of an IKE SA that was rekeyed */
     uint64_t replaces_spi_i;    /* IKEv1 initiator: the SPIi of the ISAKMP SA this one replaces */
+    /* IKEv2: the other half of a rekey (model/ikev2_rekey.c), until the old half is deleted. */
+    struct ike_sa *rekey_twin;
 
     struct ikev1_state *v1; /* IKEv1 only, else NULL */
 };

@@ -69,6 +69,8 @@ split(struct ike_sa *sa, uint64_t spi_i, uint64_t spi_r, const struct ikev2_ike_
     }
     memcpy(old->response_to, sa->response_to, 16);
     old->rekeyed = true;
+    old->rekey_twin = sa;
+    sa->rekey_twin = old;
 
     sa->spi_i = spi_i;
     sa->spi_r = spi_r;

@@ -391,5 +391,21 @@ expect "abandoned IKE SAs dropped at the home agent" \
 	"$(sqlite3 -batch -noheader "$dir/slow.db" "SELECT count(*) FROM mobility_events_v
 		WHERE kind = 'ike_sa_down' AND node_name = 'ha'")" 1
 
+# An IKE SA rekey under way when the mobile node moves without the K bit:
+# its response goes to the old care-of address, so the mobile node never
+# has the rekeyed IKE SA.  The home agent must drop it, with its pairs,
+# when the new IKE SA comes, rather than send payload under pairs that the
+# mobile node has deleted.
+"$scenario" --keying=ikev2 --ikeLifetime=5 --saSoftLifetime=2 --saHardLifetime=4 --kBit=false \
+	--tunnelEsp=all --output="$dir/stranded.db" >/dev/null 2>&1
+expect "exit status with an IKE rekey during a move" "$?" 0
+expect "the home agent finished an IKE rekey that the mobile node did not" \
+	"$(sqlite3 -batch -noheader "$dir/stranded.db" "SELECT (SELECT count(*) FROM mobility_event
+		WHERE kind = 47 AND node = 3) > (SELECT count(*) FROM mobility_event
+		WHERE kind = 47 AND node = 0)")" 1
+expect "esp_no_sa drops after an IKE rekey during a move" \
+	"$(sqlite3 -batch -noheader "$dir/stranded.db" "SELECT count(*) FROM packet_event
+		WHERE kind = 5 AND drop_reason = 2")" 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
