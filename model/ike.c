@@ -521,9 +521,9 @@ ike_peer_attach(struct ike_peer *peer, struct ike_sa *sa)
     if (peer->current == sa)
         return;
     /* RFC 7296 §2.18: the mobile node deletes the old half of a rekeyed IKE SA as soon as the
-     * rekey response reaches it.  A new IKE SA from it while the old half still exists, and no
-     * request yet under the new keys, means the response never arrived (the node moved
-     * without the K bit): it does not have the rekeyed IKE SA, which goes with its pairs. */
+     * rekey response reaches it.  Here a new IKE SA comes from it while the old half still
+     * exists and the new keys have carried no request.  So the response never arrived (the
+     * node moved without the K bit), and the rekeyed IKE SA goes with its pairs. */
     struct ike_sa *cur = peer->current;
     if (cur && !cur->initiator && cur->rekey_twin && cur->rekey_twin->rekeyed &&
         cur->peer_next_id == 0)
