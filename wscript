@@ -154,17 +154,18 @@ def build(bld):
                                'analysis/campaign_report.c', 'analysis/campaign_rekeys.c',
                                'analysis/handoffs.c', 'analysis/campaign_stats.c',
                                'analysis/rekeys.c', 'analysis/overhead.c',
-                               'analysis/views.c', 'model/rec_schema.c'],
-                       includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
+                               'analysis/views.c', 'model/rec_schema.c', 'scenarios/cmdline.c'],
+                       includes=['analysis', 'model', 'scenarios'], use=['GSL', 'SQLITE3'])
         plot = bld(features='c cprogram', target='mip6sec-plot',
                    source=['analysis/plot.c', 'analysis/plot_options.c', 'analysis/plot_output.c',
                            'analysis/plot_timeline.c', 'analysis/plot_throughput.c',
-                           'analysis/plot_rekey.c', 'analysis/plot_campaign.c'],
-                   includes=['analysis'], use=['SQLITE3'], lib=['m'])
+                           'analysis/plot_rekey.c', 'analysis/plot_campaign.c',
+                           'scenarios/cmdline.c'],
+                   includes=['analysis', 'scenarios'], use=['SQLITE3'], lib=['m'])
         campaign = bld(features='c cprogram', target='mip6sec-campaign',
                        source=['analysis/campaign.c', 'analysis/campaign_file.c',
                                'analysis/campaign_options.c', 'analysis/campaign_run.c',
                                'analysis/campaign_merge.c',
                                'analysis/handoffs.c', 'analysis/campaign_stats.c',
-                               'model/rec_schema.c'],
-                       includes=['analysis', 'model'], use=['GSL', 'SQLITE3'])
+                               'model/rec_schema.c', 'scenarios/cmdline.c'],
+                       includes=['analysis', 'model', 'scenarios'], use=['GSL', 'SQLITE3'])

@@ -1,6 +1,8 @@
 /* analysis_options.c - the command line of mip6sec-analysis; see analysis_options.h. */
 #include "analysis_options.h"
 
+#include "cmdline.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +22,8 @@ parse_seconds(const char *option, const char *text, double min_s, double max_s, 
     char *end = NULL;
     double v = strtod(text, &end);
     if (end == text || *end != '\0' || !(v >= min_s && v <= max_s)) {
-        snprintf(err, err_size, "invalid value in '%s': expected seconds from %.15g to %.15g", option,
-                 min_s, max_s);
+        snprintf(err, err_size, "invalid value in '%s': expected seconds from %.15g to %.15g",
+                 option, min_s, max_s);
         return false;
     }
     *ns = (int64_t)llround(v * NS_PER_S);
@@ -64,7 +66,14 @@ parse_option(const char *a, struct analysis_options *o, char *err, size_t err_si
     } else if (strncmp(a, "--tcpFraction=", 14) == 0) {
         ok = parse_positive(a, a + 14, 1.0, &o->tcp_fraction, err, err_size);
     } else {
-        snprintf(err, err_size, "unexpected argument '%s'", a);
+        static const char *const names[] = {"--csv",         "--cdf",           "--rekeys",
+                                            "--overhead",    "--handoffWindow", "--tcpWindow",
+                                            "--tcpFraction", "--help"};
+        int near = cmdline_nearest(a, strcspn(a, "="), names, sizeof names / sizeof names[0]);
+        if (near >= 0)
+            snprintf(err, err_size, "unexpected argument '%s'; did you mean %s?", a, names[near]);
+        else
+            snprintf(err, err_size, "unexpected argument '%s'", a);
         return ANALYSIS_ARGS_USAGE;
     }
     return ok ? ANALYSIS_ARGS_OK : ANALYSIS_ARGS_INVALID;

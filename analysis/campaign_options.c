@@ -1,6 +1,8 @@
 /* campaign_options.c - the command line of mip6sec-campaign; see campaign_options.h. */
 #include "campaign_options.h"
 
+#include "cmdline.h"
+
 #include "campaign_file.h"
 
 #include <errno.h>
@@ -55,7 +57,12 @@ parse_option(const char *a, struct campaign_options *o, char *err, size_t err_si
         }
         o->has_index = true;
     } else {
-        snprintf(err, err_size, "unexpected argument '%s'", a);
+        static const char *const names[] = {"--dir", "--jobs", "--index", "--output", "--help"};
+        int near = cmdline_nearest(a, strcspn(a, "="), names, sizeof names / sizeof names[0]);
+        if (near >= 0)
+            snprintf(err, err_size, "unexpected argument '%s'; did you mean %s?", a, names[near]);
+        else
+            snprintf(err, err_size, "unexpected argument '%s'", a);
         return CAMPAIGN_ARGS_USAGE;
     }
     return CAMPAIGN_ARGS_OK;
@@ -69,8 +76,11 @@ check_command(const char *command, struct campaign_options *o, char *err, size_t
     while (k < sizeof commands / sizeof commands[0] && strcmp(command, commands[k].name) != 0)
         k++;
     if (k == sizeof commands / sizeof commands[0]) {
-        snprintf(err, err_size, "unknown command '%s': expected run, run-one, count or merge",
-                 command);
+        static const char *const names[] = {"run", "run-one", "count", "merge"};
+        int near = cmdline_nearest(command, strlen(command), names, sizeof names / sizeof names[0]);
+        snprintf(err, err_size, "unknown command '%s': expected run, run-one, count or merge%s%s%s",
+                 command, near >= 0 ? " (did you mean " : "", near >= 0 ? names[near] : "",
+                 near >= 0 ? "?)" : "");
         return CAMPAIGN_ARGS_INVALID;
     }
     o->command = commands[k].command;

@@ -3,6 +3,8 @@
  */
 #include "plot_options.h"
 
+#include "cmdline.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -133,7 +135,13 @@ plot_parse_args(int argc, char *const *argv, struct options *o, char *err, size_
             o->node = (long)v;
             given |= OPTION_NODE;
         } else if (a[0] == '-') {
-            snprintf(err, err_size, "unknown option '%.64s'", a);
+            static const char *const names[] = {"--out", "--handoff", "--window",
+                                                "--bin", "--node",    "--help"};
+            int near = cmdline_nearest(a, strcspn(a, "="), names, sizeof names / sizeof names[0]);
+            if (near >= 0)
+                snprintf(err, err_size, "unknown option '%.64s'; did you mean %s?", a, names[near]);
+            else
+                snprintf(err, err_size, "unknown option '%.64s'", a);
             return PLOT_ARGS_USAGE;
         } else if (!o->command) {
             o->command = a;
@@ -152,9 +160,11 @@ plot_parse_args(int argc, char *const *argv, struct options *o, char *err, size_
     while (kind < PLOT_KINDS && strcmp(o->command, plot_kind_names[kind]) != 0)
         kind++;
     if (kind == PLOT_KINDS) {
+        int near = cmdline_nearest(o->command, strlen(o->command), plot_kind_names, PLOT_KINDS);
         snprintf(err, err_size,
-                 "unknown plot '%.64s': use timeline, throughput, rekey, cdf or components",
-                 o->command);
+                 "unknown plot '%.64s': use timeline, throughput, rekey, cdf or components%s%s%s",
+                 o->command, near >= 0 ? " (did you mean " : "",
+                 near >= 0 ? plot_kind_names[near] : "", near >= 0 ? "?)" : "");
         return PLOT_ARGS_INVALID;
     }
     o->kind = (enum plot_kind_id)kind;

@@ -174,6 +174,21 @@ edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t max)
     return rows[la % 3][lb] > max ? max + 1 : rows[la % 3][lb];
 }
 
+int
+cmdline_nearest(const char *word, size_t len, const char *const *names, size_t n)
+{
+    int best = -1;
+    size_t best_distance = 3;
+    for (size_t k = 0; k < n; k++) {
+        size_t d = edit_distance(word, len, names[k], strlen(names[k]), 2);
+        if (d < best_distance) {
+            best = (int)k;
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
 /* Find the option whose name is closest to name, within two edits, or NULL. */
 static const struct cmdline_option *
 closest_option(const char *name, size_t len, const struct cmdline_option *options, size_t n)

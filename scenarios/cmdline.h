@@ -44,6 +44,13 @@ enum cmdline_result cmdline_parse(int argc, char **argv, const char *program, co
                                   const struct cmdline_option *options, size_t n_options);
 
 /* The value of an option as text, for recording the run's parameters. */
+/*
+ * Return the index of the name in names[0 .. n - 1] that is within two edits
+ * (insertions, deletions, substitutions or swaps of neighbours, in any case)
+ * of the first len bytes of word and closest to it, or -1 when none is.
+ */
+int cmdline_nearest(const char *word, size_t len, const char *const *names, size_t n);
+
 void cmdline_format(const struct cmdline_option *option, char *out, size_t out_len);
 
 #endif /* MIP6SEC_CMDLINE_H */

@@ -141,6 +141,9 @@ expect "exit status of a merge without its run directory" $? 2
 expect "merge names the missing directory" \
 	"$(grep -c "no-such-dir: not a directory" "$dir/merge-dir.err")" 1
 expect "merge without its run directory writes nothing" "$(ls "$dir/none.db" 2>/dev/null | wc -l)" 0
+"$campaign" merj "$dir/failing.campaign" 2>"$dir/typo.err"
+expect "exit status of a mistyped command" $? 2
+expect "mistyped command gets the nearest" "$(grep -c "(did you mean merge?)" "$dir/typo.err")" 1
 printf 'scenario = %s\nreplications = many\n' "$handoff" >"$dir/bad.campaign"
 "$campaign" count "$dir/bad.campaign" 2>"$dir/bad.err"
 expect "exit status of a bad campaign file" $? 2

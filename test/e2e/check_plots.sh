@@ -310,6 +310,10 @@ expect "--handoff=9 with two handoffs: exit status" "$?" 2
 expect "--handoff=9: message names it" "$(grep -c 'no handoff 9' "$dir/bad3.log")" 1
 "$plot" histogram "$dir/udp.db" >"$dir/bad4.log" 2>&1
 expect "unknown plot: exit status" "$?" 2
+"$plot" timline "$dir/udp.db" >"$dir/bad4b.log" 2>&1
+expect "mistyped plot gets the nearest" "$(grep -c '(did you mean timeline?)' "$dir/bad4b.log")" 1
+"$plot" timeline "$dir/udp.db" --hanoff=1 >"$dir/bad4c.log" 2>&1
+expect "mistyped option gets the nearest" "$(grep -c 'did you mean --handoff?' "$dir/bad4c.log")" 1
 
 # Each rejected input exits 2 with a message that names the problem and
 # the fix, and leaves nothing in --out: no half-written data or script,

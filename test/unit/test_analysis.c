@@ -431,6 +431,8 @@ unusable_inputs_exit_2(void)
     CHECK_CONTAINS(out, "usage: mip6sec-analysis [--csv] [--tcpWindow=S] [--tcpFraction=F] RUN.db");
     CHECK_EQ_INT(run_analysis("--bogus x.db", out, sizeof out), 2);
     CHECK_CONTAINS(out, "unexpected argument '--bogus'");
+    CHECK_EQ_INT(run_analysis("--rekey x.db", out, sizeof out), 2);
+    CHECK_CONTAINS(out, "unexpected argument '--rekey'; did you mean --rekeys?");
 
     db_path(path, sizeof path, "text.db");
     FILE *f = fopen(path, "w");
