@@ -281,7 +281,7 @@ print_table(struct handoff_db *c)
             printf("\n");
         any_note = true;
         printf("note: node %" PRIu32 " handoff %d: data arrived %.3f s before the BA, which "
-               "answered BU %d of this handoff, so the components count the BA at the first "
+               "acknowledged BU %d of this handoff, so the components count the BA at the first "
                "data\n",
                h->node, h->number, (double)(h->t[M_BA] - h->t[M_DATA]) / 1e9, count_bus(c, h));
     }

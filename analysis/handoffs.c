@@ -625,11 +625,11 @@ find_sas_ready(struct handoff_db *c, struct queries *q, struct handoff *h)
 }
 
 /*
- * The TCP recovery time: the first time t at or after the BA, and before
- * the next link down, at which the TCP bytes delivered at the mobile node
- * in (t - W, t] reach the fraction F of those delivered in the W before
- * the link went down.  Only bytes after the link went down count in the
- * window.  Stores t - BA in h->tcp_recovery, or leaves it HANDOFF_NONE.
+ * Find the TCP recovery time and store t - BA in h->tcp_recovery, or leave
+ * it HANDOFF_NONE.  t is the first time at or after the BA, and before the
+ * next link down, at which the TCP bytes delivered at the mobile node in
+ * (t - W, t] reach the fraction F of those delivered in the W before the
+ * link went down.  Only bytes after the link went down count in the window.
  */
 static void
 find_tcp_recovery(struct handoff_db *c, struct queries *q, struct handoff *h)

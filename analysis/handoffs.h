@@ -81,8 +81,8 @@ struct handoff {
  * down until this long after the first data packet (or the first
  * route-optimized one when that comes later), or the next link down. */
 #define HANDOFF_ORDER_TAIL_NS 1000000000LL
-/* How long after the BA an IKE_SA_INIT or aggressive mode still belongs to the handoff: with
- * the K bit off the mobile node starts IKE from the new address when the BA arrives, after the
+/* How long after the BA an IKE_SA_INIT or aggressive mode still belongs to the handoff.  With
+ * the K bit off, the mobile node starts IKE from the new address when the BA arrives, after the
  * computation delay of its Diffie-Hellman work. */
 #define HANDOFF_IKE_AFTER_BA_NS 1000000000LL
 

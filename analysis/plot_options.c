@@ -64,13 +64,14 @@ number_option(const char *arg, const char *name, double min, double max, bool wh
     return true;
 }
 
-/* Check that every option given applies to the plot; false with a message in err otherwise. */
+/* Check that every option given applies to the plot. Return false with a message in err otherwise.
+ */
 static bool
-check_options(enum plot_kind_id kind, unsigned given, char *err, size_t err_size)
+check_options(enum plot_kind_id kind, unsigned options_given, char *err, size_t err_size)
 {
     for (size_t i = 0; i < sizeof option_names / sizeof option_names[0]; i++) {
         unsigned bit = option_names[i].bit;
-        if (!(given & bit) || (plot_kind_options[kind] & bit))
+        if (!(options_given & bit) || (plot_kind_options[kind] & bit))
             continue;
         int takers = 0;
         for (int k = 0; k < PLOT_KINDS; k++)
@@ -94,7 +95,7 @@ check_options(enum plot_kind_id kind, unsigned given, char *err, size_t err_size
                      takers > 1 ? "s" : "", plot_kind_names[kind]);
         return false;
     }
-    if ((given & OPTION_WINDOW) && !(given & OPTION_HANDOFF)) {
+    if ((options_given & OPTION_WINDOW) && !(options_given & OPTION_HANDOFF)) {
         snprintf(err, err_size,
                  "--window sets the time shown around --handoff=N; give "
                  "--handoff too, or drop --window to draw the whole run");
@@ -108,7 +109,7 @@ plot_parse_args(int argc, char *const *argv, struct options *o, char *err, size_
 {
     /* 1.5 s after a link down covers 1 s of DAD and the registration that follows. */
     *o = (struct options){.out_dir = ".", .window_s = 1.5, .bin_s = 0.1, .node = -1};
-    unsigned given = 0;
+    unsigned options_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         double v = 0;
@@ -120,20 +121,20 @@ plot_parse_args(int argc, char *const *argv, struct options *o, char *err, size_
             if (!number_option(a + 10, "handoff", 1, 1e6, true, &v, err, err_size))
                 return PLOT_ARGS_INVALID;
             o->handoff = (long)v;
-            given |= OPTION_HANDOFF;
+            options_given |= OPTION_HANDOFF;
         } else if (!strncmp(a, "--window=", 9)) {
             if (!number_option(a + 9, "window", 0.001, 1e6, false, &o->window_s, err, err_size))
                 return PLOT_ARGS_INVALID;
-            given |= OPTION_WINDOW;
+            options_given |= OPTION_WINDOW;
         } else if (!strncmp(a, "--bin=", 6)) {
             if (!number_option(a + 6, "bin", 0.001, 1e6, false, &o->bin_s, err, err_size))
                 return PLOT_ARGS_INVALID;
-            given |= OPTION_BIN;
+            options_given |= OPTION_BIN;
         } else if (!strncmp(a, "--node=", 7)) {
             if (!number_option(a + 7, "node", 0, 4294967295.0, true, &v, err, err_size))
                 return PLOT_ARGS_INVALID;
             o->node = (long)v;
-            given |= OPTION_NODE;
+            options_given |= OPTION_NODE;
         } else if (a[0] == '-') {
             static const char *const names[] = {"--out", "--handoff", "--window",
                                                 "--bin", "--node",    "--help"};
@@ -168,5 +169,5 @@ plot_parse_args(int argc, char *const *argv, struct options *o, char *err, size_
         return PLOT_ARGS_INVALID;
     }
     o->kind = (enum plot_kind_id)kind;
-    return check_options(o->kind, given, err, err_size) ? PLOT_ARGS_OK : PLOT_ARGS_INVALID;
+    return check_options(o->kind, options_given, err, err_size) ? PLOT_ARGS_OK : PLOT_ARGS_INVALID;
 }

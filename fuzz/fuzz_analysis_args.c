@@ -135,8 +135,8 @@ check_analysis(char **argv, int argc)
 static void
 check_whole(char **argv, int argc, const char *prefix, double value, double fallback)
 {
-    const char *given = last_value(argv, argc, prefix);
-    FUZZ_ASSERT(value == (given ? strtod(given, NULL) : fallback));
+    const char *text = last_value(argv, argc, prefix);
+    FUZZ_ASSERT(value == (text ? strtod(text, NULL) : fallback));
 }
 
 static void

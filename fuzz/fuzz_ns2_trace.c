@@ -83,7 +83,7 @@ check_ranges(const struct ns2_movement *m)
     FUZZ_ASSERT(fabs(m->y_m) <= NS2_TRACE_MAX_COORDINATE_M);
     FUZZ_ASSERT(m->speed_m_s == 0 || (m->speed_m_s >= NS2_TRACE_MIN_SPEED_M_S &&
                                       m->speed_m_s <= NS2_TRACE_MAX_SPEED_M_S));
-    /* The longest trip between two allowed points ends inside ns-3's Time. */
+    /* A move across the largest allowed distance at this speed ends inside ns-3's Time. */
     if (m->speed_m_s > 0) {
         double longest = sqrt(2) * 2 * NS2_TRACE_MAX_COORDINATE_M / m->speed_m_s;
         FUZZ_ASSERT(m->time_s + longest < 9.2e9);

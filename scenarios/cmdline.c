@@ -193,16 +193,14 @@ cmdline_nearest(const char *word, size_t len, const char *const *names, size_t n
 static const struct cmdline_option *
 closest_option(const char *name, size_t len, const struct cmdline_option *options, size_t n)
 {
-    const struct cmdline_option *best = NULL;
-    size_t best_distance = 3;
-    for (size_t k = 0; k < n; k++) {
-        size_t d = edit_distance(name, len, options[k].name, strlen(options[k].name), 2);
-        if (d < best_distance) {
-            best = &options[k];
-            best_distance = d;
-        }
-    }
-    return best;
+    const char **names = malloc(n * sizeof *names);
+    if (!names)
+        return NULL;
+    for (size_t k = 0; k < n; k++)
+        names[k] = options[k].name;
+    int nearest = cmdline_nearest(name, len, names, n);
+    free(names);
+    return nearest >= 0 ? &options[nearest] : NULL;
 }
 
 enum cmdline_result

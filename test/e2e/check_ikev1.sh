@@ -306,10 +306,10 @@ expect "unfinished rekeys during an ISAKMP replacement" "$(sqlite3 -batch -nohea
 expect "drops during an ISAKMP replacement" "$(sqlite3 -batch -noheader \
 	"$dir/replaced-rekeys.db" "SELECT count(*) FROM packet_event WHERE kind = 5")" 0
 
-# A rekey that outlasts the hard limit (100 ms of Diffie-Hellman with PFS,
-# 50 ms between the limits): its pair ends first, and the new pair must
-# still serve the kind, so no handoff loses more datagrams than the 1 s of
-# DAD costs (about 110 at the default rate).
+# A rekey that outlasts the hard limit: 100 ms of Diffie-Hellman with PFS,
+# and 50 ms between the limits.  Its pair ends first, and the new pair must
+# still serve the kind.  So no handoff loses more datagrams than the 1 s of
+# DAD costs, about 110 at the default rate.
 "$scenario" --keying=ikev1 --pfs=true --dhCost=100 --saSoftLifetime=3 --saHardLifetime=3.05 \
 	--tunnelEsp=all --output="$dir/slow-rekey.db" >/dev/null 2>&1
 expect "exit status with a rekey slower than the hard limit" "$?" 0

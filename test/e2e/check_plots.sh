@@ -3,13 +3,17 @@
 # contain: the data files hold exactly the recorded datagrams and SAs,
 # the scripts mark every handoff milestone, and gnuplot wrote a PNG, an
 # SVG and a PDF of each.  Bad arguments exit 2 with a message.
-# The campaign plots draw a merged 2 x 2 campaign of short runs.
-# Usage: check_plots.sh SCENARIO PLOT CAMPAIGN OUTDIR
+# The campaign plots draw a merged 2 x 2 campaign of short runs.  A
+# one-run campaign at 10000 datagrams/s, whose first BA is lost, checks
+# that the components split the latency in the plot and in the campaign
+# statistics of mip6sec-analysis.
+# Usage: check_plots.sh SCENARIO PLOT CAMPAIGN ANALYSIS OUTDIR
 set -u
 scenario=$1
 plot=$2
 campaign=$3
-dir=$4
+analysis=$4
+dir=$5
 
 . "$(dirname "$0")/lib.sh"
 
@@ -251,8 +255,9 @@ expect "components add up to the mean latency" \
 		"$dir/out/components.dat" | tr '\n' ' ')" \
 	"$(query "$dir/campaign.db" "SELECT printf('%.6f', avg(latency_s)) FROM handoff
 		WHERE included GROUP BY config ORDER BY config" | tr '\n' ' ')"
-# At 10000 datagrams/s the first BA is lost and data comes before the BA
-# that answers the retransmitted BU: the parts still add up, none negative.
+# At 10000 datagrams/s the first BA is lost, and data comes before the BA
+# that acknowledges the retransmitted BU.  The parts still add up, and
+# none is negative.
 cat >"$dir/late-ba.txt" <<CAMPAIGN
 scenario = $scenario
 replications = 1
@@ -271,6 +276,25 @@ expect "late BA: components add up to the latency, none negative" \
 		{s = 0; for (i = NF - 5; i <= NF; i++) { s += $i; if ($i < 0) s = -1000 }
 		 printf "%.6f\n", s}' "$dir/late-ba-out/components.dat")" \
 	"$(query "$dir/late-ba.db" "SELECT printf('%.6f', avg(latency_s)) FROM handoff WHERE included")"
+# The campaign statistics split the latency the same way and count the lost packets.
+"$analysis" --csv "$dir/late-ba.db" >"$dir/late-ba.csv" 2>&1
+expect "late BA: analysis exit status" "$?" 0
+late_mean() {
+	awk -F, -v q="$1" '$3 == q { print $5 }' "$dir/late-ba.csv"
+}
+expect "late BA: BA received to first data" "$(late_mean "BA received to first data")" 0
+expect "late BA: BU sent to BA received ends at the first data" \
+	"$(late_mean "BU sent to BA received" | awk '{ printf "%.6f", $1 }')" \
+	"$(query "$dir/late-ba.db" "SELECT printf('%.6f', first_data_s - bu_sent_s) FROM handoff
+		WHERE included")"
+expect "late BA: statistics components add up to the latency" \
+	"$(awk -F, 'NR > 1 && $3 ~ / to / && $3 !~ /latency/ { s += $5 } END { printf "%.6f", s }' \
+		"$dir/late-ba.csv")" \
+	"$(query "$dir/late-ba.db" "SELECT printf('%.6f', latency_s) FROM handoff WHERE included")"
+expect "late BA: lost packets" "$(late_mean "lost packets (count)")" \
+	"$(query "$dir/late-ba.db" "SELECT lost_packets FROM handoff WHERE included")"
+expect "late BA: lost packets in the table" \
+	"$("$analysis" "$dir/late-ba.db" | grep -c '^lost packets (count) ')" 1
 # The timeline of that run (80000 datagrams) is thinned to the lowest and
 # highest sequence number per time column, so the SVG stays small, but
 # every column with a lost datagram keeps one.

@@ -460,9 +460,9 @@ unusable_inputs_exit_2(void)
 
 /*
  * One handoff whose first BA is lost: BU 1 at 1710 ms, BU 2 at 3210 ms and
- * its BA at 3230 ms, but the home agent tunnels data from 1740 ms on, so the
+ * its BA at 3230 ms.  The home agent tunnels data from 1740 ms on, so the
  * first datagram arrives at 1745 ms.  The components must still add up to
- * the 245 ms latency: BU to BA counts to the first data (35 ms) and BA to
+ * the 245 ms latency, so BU to BA ends at the first data (35 ms) and BA to
  * first data is 0.
  */
 static void
@@ -502,7 +502,8 @@ late_ba_counts_at_first_data(void)
     CHECK_CONTAINS(out, "latency (down to data)        1      0.245");
     CHECK_CONTAINS(out, "BU sent to BA received        1      0.035");
     CHECK_CONTAINS(out, "BA received to first data     1      0.000");
-    CHECK_CONTAINS(out, "data arrived 1.485 s before the BA, which answered BU 2 of this handoff");
+    CHECK_CONTAINS(out,
+                   "data arrived 1.485 s before the BA, which acknowledged BU 2 of this handoff");
     remove_db(path);
 }
 
